@@ -1,0 +1,93 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, type DomainErrorCode } from '../errors.js';
+
+const DOMAIN_STATUS: Record<DomainErrorCode, HttpStatus> = {
+  EMAIL_TAKEN: HttpStatus.CONFLICT,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  CSRF_FAILED: HttpStatus.FORBIDDEN,
+  LOCKED: HttpStatus.TOO_MANY_REQUESTS,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/**
+ * Errors raised by Express middleware before Nest's router (body-parser's http-errors) carry a
+ * `status` and `expose`; their own messages quote the input, so each gets a fixed message here.
+ */
+const MIDDLEWARE_MESSAGES: Partial<Record<number, string>> = {
+  400: 'Malformed request body',
+  413: 'Request body too large',
+  415: 'Unsupported content type',
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error: string;
+}
+
+/**
+ * The one place where an error becomes an HTTP answer: Nest's `{statusCode, message, error}`
+ * shape, never a stack, SQL or secret. Anything unexpected is a bare 500 and one log line.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { body, headers } = this.toResponse(exception, req);
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.status(body.statusCode).json(body);
+  }
+
+  private toResponse(exception: unknown, req: Request): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      const status = DOMAIN_STATUS[exception.code];
+      const headers: Record<string, string> = {};
+      if (exception.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(exception.retryAfter)));
+      return { body: this.body(status, exception.message), headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response
+          ? (response as { message: string | string[] }).message
+          : exception.message;
+      // Body-parser and URL-decoding errors arrive wrapped by the adapter; their text quotes the input.
+      const fromMiddleware = exception.cause instanceof Error && (exception.cause instanceof SyntaxError || 'expose' in exception.cause);
+      if (fromMiddleware) return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
+      const headers: Record<string, string> = {};
+      const extra = (exception as HttpException & { headers?: Record<string, string> }).headers;
+      if (extra) Object.assign(headers, extra);
+      return { body: this.body(status, status >= 500 ? 'Internal server error' : message), headers };
+    }
+    const status = (exception as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && (exception as { expose?: unknown }).expose === true) {
+      return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
+    }
+    this.logger.error({ err: exception, path: req.path, method: req.method }, 'Unhandled error');
+    return { body: this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
+  }
+
+  private body(statusCode: number, message: string | string[]): ErrorBody {
+    return { statusCode, message, error: reasonPhrase(statusCode) };
+  }
+}
+
+function reasonPhrase(status: number): string {
+  const name = HttpStatus[status] as string | undefined;
+  if (!name) return 'Error';
+  return name
+    .split('_')
+    .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+    .join(' ');
+}

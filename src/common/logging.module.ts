@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+import { httpConfig } from '../config/config.js';
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/**
+ * Secrets never reach a log line (ASVS 5.0 V16.2.5): credentials in headers, and every field that
+ * can hold a password or token wherever it appears in a logged object.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.csrfToken',
+  '*.token',
+];
+
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [httpConfig.KEY],
+      useFactory: (http: ConfigType<typeof httpConfig>) => ({
+        pinoHttp: {
+          level: http.logLevel,
+          redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+          // One id per request, echoed to the client, so a user's report can be found in the logs.
+          genReqId: (req, res) => {
+            const incoming = req.headers['x-request-id'];
+            const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+            res.setHeader('X-Request-Id', id);
+            return id;
+          },
+          // The query string may carry anything a client typed; the path alone is enough to debug.
+          serializers: {
+            req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+          },
+          autoLogging: { ignore: (req) => req.url === '/health' },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

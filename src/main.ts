@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import type { ConfigType } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { Logger } from 'nestjs-pino';
+import { httpConfig } from './config/config.js';
+import { ConfigError } from './config/env.js';
+
+const SHUTDOWN_GRACE_MS = 25_000;
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  configureApp(app);
+  const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
+
+  // Nest's own shutdown hooks re-raise the signal (exit 143); a clean stop exits 0 instead.
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    app.get(Logger).log(`${signal} received: finishing requests in flight`);
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  await app.listen(http.port, http.host);
+  app.get(Logger).log(`Listening on http://${http.host}:${http.port} (docs: ${http.docsEnabled ? '/docs' : 'off'})`);
+}
+
+bootstrap().catch((err: unknown) => {
+  // A configuration error is one line naming the variable; anything else is logged with its stack.
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`Start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

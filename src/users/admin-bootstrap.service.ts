@@ -1,0 +1,34 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { adminConfig } from '../config/config.js';
+import { ConfigError } from '../config/env.js';
+import { PasswordLength } from './dto/password-length.validator.js';
+import { UsersService } from './users.service.js';
+
+/** `ADMIN_EMAIL`/`ADMIN_PASSWORD`: create that user as admin at start-up, or promote it. */
+@Injectable()
+export class AdminBootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminBootstrapService.name);
+
+  constructor(
+    @Inject(adminConfig.KEY) private readonly admin: ConfigType<typeof adminConfig>,
+    private readonly users: UsersService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { email, password } = this.admin;
+    if (!email || !password) return;
+    if (!new PasswordLength().validate(password)) {
+      throw new ConfigError('Invalid configuration: ADMIN_PASSWORD must be between 12 and 128 characters');
+    }
+    const existing = await this.users.findForLogin(email);
+    if (!existing) {
+      const user = await this.users.create({ email, password, roles: ['user', 'admin'] });
+      this.logger.log({ userId: user.id }, 'Admin user created');
+    } else if (!existing.roles.includes('admin')) {
+      // An existing account keeps its own password: promotion never resets a credential.
+      await this.users.setRoles(existing.id, [...existing.roles, 'admin']);
+      this.logger.log({ userId: existing.id }, 'User promoted to admin');
+    }
+  }
+}
