@@ -6,10 +6,11 @@ import { LoggingModule } from './common/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, UsersModule, AuthModule, HealthModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, RedisModule, UsersModule, AuthModule, HealthModule],
   providers: [
     // Global enhancers as providers, so an app built from AppModule in a test behaves like production.
     {

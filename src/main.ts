@@ -11,7 +11,11 @@ import { ConfigError } from './config/env.js';
 const SHUTDOWN_GRACE_MS = 25_000;
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
   configureApp(app);
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
 

@@ -40,7 +40,11 @@ export const REDACT_PATHS = [
           },
           // The query string may carry anything a client typed; the path alone is enough to debug.
           serializers: {
-            req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+            req: (req: { id: unknown; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              path: req.url.split('?')[0],
+            }),
           },
           autoLogging: { ignore: (req) => req.url === '/health' },
         },

@@ -65,7 +65,10 @@ function parseTrustProxy(value: string | undefined): boolean | number | string |
 
 export const databaseConfig = registerAs('database', () => databaseOptionsFromEnv());
 
-export const redisConfig = registerAs('redis', () => ({ url: env().REDIS_URL }));
+export const redisConfig = registerAs('redis', () => {
+  const e = env();
+  return { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX };
+});
 
 export const jwtConfig = registerAs('jwt', () => {
   const e = env();
@@ -89,7 +92,9 @@ export const jwtConfig = registerAs('jwt', () => {
 export const sessionConfig = registerAs('session', () => {
   const e = env();
   if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
-    throw new ConfigError('Invalid configuration: SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
+    throw new ConfigError(
+      'Invalid configuration: SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT',
+    );
   }
   const cookieSecure = e.COOKIE_SECURE ?? isProd(e);
   return {
@@ -124,4 +129,13 @@ export const abuseConfig = registerAs('abuse', () => {
 
 export const auditConfig = registerAs('audit', () => ({ retentionDays: env().AUDIT_RETENTION_DAYS }));
 
-export const allConfig = [httpConfig, databaseConfig, redisConfig, jwtConfig, sessionConfig, adminConfig, abuseConfig, auditConfig];
+export const allConfig = [
+  httpConfig,
+  databaseConfig,
+  redisConfig,
+  jwtConfig,
+  sessionConfig,
+  adminConfig,
+  abuseConfig,
+  auditConfig,
+];

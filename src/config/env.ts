@@ -42,10 +42,14 @@ export class Env {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   HOST = '0.0.0.0';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
@@ -53,74 +57,133 @@ export class Env {
   })
   DATABASE_URL = 'sqlite:data/auth.sqlite';
 
-  @Transform(emptyToUndefined) @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /** Prefix of every Redis key this server writes, so several deployments (or test runs) share one Redis. */
+  @Matches(/^[\w:.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX must be at most 64 characters of letters, digits, _ : . -' })
+  REDIS_KEY_PREFIX = 'auth:';
 
   @IsIn(JWT_ALGORITHMS)
   JWT_ALGORITHM: JwtAlgorithm = 'HS256';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   JWT_SECRET?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   JWT_KEYS_DIR?: string;
 
-  @IsString() @MinLength(1) @MaxLength(256)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
   JWT_ISSUER = 'auth-server';
 
-  @IsString() @MinLength(1) @MaxLength(256)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
   JWT_AUDIENCE = 'api';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   JWT_ACCESS_TTL = 900;
 
-  @Transform(toInt) @IsInt() @Min(60) @Max(31_536_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(31_536_000)
   JWT_REFRESH_TTL = 1_209_600;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   SESSION_SECRET?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(31_536_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
   SESSION_IDLE_TIMEOUT = 1800;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(31_536_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
   SESSION_ABSOLUTE_TIMEOUT = 43_200;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   SESSION_MAX_PER_USER = 10;
 
-  @Transform(emptyToUndefined) @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(emptyToUndefined)
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   COOKIE_SECURE?: boolean;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   ADMIN_EMAIL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   ADMIN_PASSWORD?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   TRUST_PROXY?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   CORS_ORIGINS?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
   LOGIN_RATE_PER_IP = 30;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
   LOGIN_RATE_PER_EMAIL = 10;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   LOGIN_MAX_FAILURES = 10;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(31_536_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
   LOGIN_LOCK_SECONDS = 900;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   AUDIT_RETENTION_DAYS = 90;
 
-  @Transform(emptyToUndefined) @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(emptyToUndefined)
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   DOCS_ENABLED?: boolean;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -131,7 +194,19 @@ export class Env {
 export function parseEnv(raw: Record<string, string | undefined>): Env {
   const known = Object.keys(new Env());
   const picked: Record<string, string> = {};
-  for (const key of [...known, 'REDIS_URL', 'JWT_SECRET', 'JWT_KEYS_DIR', 'SESSION_SECRET', 'COOKIE_SECURE', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'TRUST_PROXY', 'CORS_ORIGINS', 'DOCS_ENABLED']) {
+  for (const key of [
+    ...known,
+    'REDIS_URL',
+    'JWT_SECRET',
+    'JWT_KEYS_DIR',
+    'SESSION_SECRET',
+    'COOKIE_SECURE',
+    'ADMIN_EMAIL',
+    'ADMIN_PASSWORD',
+    'TRUST_PROXY',
+    'CORS_ORIGINS',
+    'DOCS_ENABLED',
+  ]) {
     const value = raw[key];
     if (value !== undefined) picked[key] = value;
   }
@@ -140,7 +215,9 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   const first = errors[0];
   if (first) {
     const why = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
-    throw new ConfigError(`Invalid configuration: ${why.startsWith(first.property) ? why : `${first.property} ${why}`}`);
+    throw new ConfigError(
+      `Invalid configuration: ${why.startsWith(first.property) ? why : `${first.property} ${why}`}`,
+    );
   }
   return env;
 }

@@ -20,8 +20,20 @@ export function buildOpenApiDocument(app: INestApplication, cookieName: string):
       ].join('\n'),
     )
     .setVersion('1.0')
-    .addCookieAuth(cookieName, { type: 'apiKey', in: 'cookie', name: cookieName, description: 'Session cookie (HttpOnly), set by POST /auth/session/login' }, COOKIE_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /auth/jwt/login' }, BEARER_SCHEME)
+    .addCookieAuth(
+      cookieName,
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        name: cookieName,
+        description: 'Session cookie (HttpOnly), set by POST /auth/session/login',
+      },
+      COOKIE_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /auth/jwt/login' },
+      BEARER_SCHEME,
+    )
     .addTag('users')
     .addTag('session', 'Cookie sessions')
     .addTag('jwt', 'Access and refresh tokens')

@@ -1,7 +1,15 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, type HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  type HealthCheckResult,
+  HealthCheckService,
+  type HealthIndicatorFunction,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator.js';
+import { REDIS, type Redis } from '../redis/redis.module.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -9,14 +17,29 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(REDIS) private readonly redis: Redis | null,
   ) {}
 
   @Public()
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness and readiness: 200 when the database (and Redis, where configured) answers' })
+  @ApiOperation({ summary: 'Readiness: 200 when the database (and Redis, where configured) answers, else 503' })
   @ApiServiceUnavailableResponse({ description: 'A dependency does not answer' })
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 })]);
+    const checks: HealthIndicatorFunction[] = [() => this.db.pingCheck('database', { timeout: 1500 })];
+    const redis = this.redis;
+    if (redis) {
+      checks.push(async () => {
+        const indicator = this.indicators.check('redis');
+        try {
+          await redis.ping();
+          return indicator.up();
+        } catch {
+          return indicator.down('Redis does not answer');
+        }
+      });
+    }
+    return this.health.check(checks);
   }
 }

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { DomainError } from '../common/errors.js';
@@ -19,7 +27,10 @@ export class UsersController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Register a user' })
   @ApiCreatedResponse({ type: UserView })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid email, password shorter than 12 or longer than 128 characters, or unknown fields' })
+  @ApiBadRequestResponse({
+    type: ErrorResponse,
+    description: 'Invalid email, password shorter than 12 or longer than 128 characters, or unknown fields',
+  })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Email already registered' })
   async create(@Body() dto: CreateUserDto): Promise<UserView> {
     return UserView.of(await this.users.create(dto));

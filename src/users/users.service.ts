@@ -26,7 +26,12 @@ export class UsersService {
     const passwordHash = await this.passwords.hash(input.password);
     try {
       return await this.users.save(
-        this.users.create({ email, passwordHash, displayName: input.displayName ?? null, roles: input.roles ?? ['user'] }),
+        this.users.create({
+          email,
+          passwordHash,
+          displayName: input.displayName ?? null,
+          roles: input.roles ?? ['user'],
+        }),
       );
     } catch (err) {
       // The unique index decides, so two racing sign-ups with one email give one 201 and one 409.

@@ -52,7 +52,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const status = DOMAIN_STATUS[exception.code];
       const headers: Record<string, string> = {};
-      if (exception.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(exception.retryAfter)));
+      if (exception.retryAfter !== undefined)
+        headers['Retry-After'] = String(Math.max(1, Math.ceil(exception.retryAfter)));
       return { body: this.body(status, exception.message), headers };
     }
     if (exception instanceof HttpException) {
@@ -63,7 +64,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
           ? (response as { message: string | string[] }).message
           : exception.message;
       // Body-parser and URL-decoding errors arrive wrapped by the adapter; their text quotes the input.
-      const fromMiddleware = exception.cause instanceof Error && (exception.cause instanceof SyntaxError || 'expose' in exception.cause);
+      const fromMiddleware =
+        exception.cause instanceof Error && (exception.cause instanceof SyntaxError || 'expose' in exception.cause);
       if (fromMiddleware) return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
       const headers: Record<string, string> = {};
       const extra = (exception as HttpException & { headers?: Record<string, string> }).headers;
@@ -71,7 +73,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { body: this.body(status, status >= 500 ? 'Internal server error' : message), headers };
     }
     const status = (exception as { status?: unknown } | null)?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500 && (exception as { expose?: unknown }).expose === true) {
+    if (
+      typeof status === 'number' &&
+      status >= 400 &&
+      status < 500 &&
+      (exception as { expose?: unknown }).expose === true
+    ) {
       return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
     }
     this.logger.error({ err: exception, path: req.path, method: req.method }, 'Unhandled error');
@@ -84,7 +91,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 function reasonPhrase(status: number): string {
-  const name = HttpStatus[status] as string | undefined;
+  const name = HttpStatus[status];
   if (!name) return 'Error';
   return name
     .split('_')

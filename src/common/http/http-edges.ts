@@ -10,7 +10,9 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 export function requireJsonBodies(req: Request, res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (hasBody && BODY_METHODS.has(req.method) && !JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-    res.status(415).json({ statusCode: 415, message: 'Content-Type must be application/json', error: 'Unsupported Media Type' });
+    res
+      .status(415)
+      .json({ statusCode: 415, message: 'Content-Type must be application/json', error: 'Unsupported Media Type' });
     return;
   }
   next();

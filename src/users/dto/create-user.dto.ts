@@ -12,7 +12,12 @@ export class CreateUserDto {
   @IsEmail({ allow_utf8_local_part: true, require_tld: false, allow_ip_domain: false })
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', minLength: 12, maxLength: 128, description: '12 to 128 characters (Unicode code points), never truncated.' })
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    minLength: 12,
+    maxLength: 128,
+    description: '12 to 128 characters (Unicode code points), never truncated.',
+  })
   @IsString()
   @Validate(PasswordLength)
   password!: string;

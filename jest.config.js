@@ -1,21 +1,18 @@
-import type { Config } from 'jest';
-
 /**
  * Nest 12 ships ES modules only, and Jest loads those only in its native ESM mode, so the suite
- * runs with `--experimental-vm-modules` and ts-jest in ESM mode (see package.json scripts).
+ * runs with `--experimental-vm-modules` and ts-jest in ESM mode (see the package.json scripts).
  */
 const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
-} satisfies Config;
-
-const config: Config = {
-  projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30_000 },
-  ],
 };
 
-export default config;
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30000 },
+  ],
+};
