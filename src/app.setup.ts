@@ -2,7 +2,9 @@ import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { HttpLogger } from 'pino-http';
 import { noStoreForPrivateRoutes, requireJsonBodies } from './common/http/http-edges.js';
+import { REQUEST_LOGGER } from './common/logging.module.js';
 import { httpConfig, sessionConfig } from './config/config.js';
 import { setupSwagger } from './docs/swagger.js';
 
@@ -17,6 +19,8 @@ export function configureApp(app: NestExpressApplication): void {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
   app.useLogger(app.get(Logger));
+  // First of all middleware: every request gets its id and its log line, even one refused below.
+  app.use(app.get<HttpLogger>(REQUEST_LOGGER));
   app.disable('x-powered-by');
   if (http.trustProxy !== undefined) app.set('trust proxy', http.trustProxy);
   app.use(helmet());

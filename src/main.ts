@@ -14,9 +14,14 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
     bufferLogs: true,
+    // Not flushed on failure either: Nest would print the buffered start-up lines and the error with
+    // its stack, where a bad variable must stop start-up with one line (written below).
+    autoFlushLogs: false,
     abortOnError: false,
   });
   configureApp(app);
+  // The pino logger is in place now: the buffered start-up lines go out as JSON.
+  app.flushLogs();
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
 
   // Nest's own shutdown hooks re-raise the signal (exit 143); a clean stop exits 0 instead.

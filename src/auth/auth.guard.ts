@@ -1,22 +1,39 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
+import type { Request } from 'express';
+import { JwtAuthGuard } from '../auth-jwt/jwt-auth.guard.js';
+import { SessionAuthGuard } from '../auth-session/session-auth.guard.js';
 import { DomainError } from '../common/errors.js';
+import { AUTH_STYLE, type AuthStyle } from './decorators/auth.decorator.js';
+import { IS_PUBLIC } from './decorators/public.decorator.js';
+
+const BEARER = /^Bearer\s/i;
 
 /**
- * The global guard: secure by default. Every route needs a credential unless marked `@Public()`.
- * The credential styles (cookie session, Bearer JWT) plug in here.
+ * The global guard: secure by default. Every route needs a credential unless marked `@Public()`,
+ * and accepts the style its `@Auth()` names ('any' when unnamed). For 'any', a request that
+ * carries `Authorization: Bearer` is judged by its token alone, otherwise by its session cookie:
+ * one credential decides, never a fallback from a failed one to the other.
  */
 @Injectable()
 export class GlobalAuthGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessionGuard: SessionAuthGuard,
+    private readonly jwtGuard: JwtAuthGuard,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
-    throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return true;
+    const style = this.reflector.getAllAndOverride<AuthStyle | undefined>(AUTH_STYLE, targets) ?? 'any';
+    const req = context.switchToHttp().getRequest<Request>();
+    const bearer = BEARER.test(req.headers.authorization ?? '');
+    if (style === 'jwt' || (style === 'any' && bearer)) {
+      if (!bearer) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
+      return (await this.jwtGuard.canActivate(context)) as boolean;
+    }
+    if (bearer) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
+    return this.sessionGuard.canActivate(context);
   }
 }

@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_CREDENTIALS'
   | 'UNAUTHENTICATED'
+  | 'INVALID_TOKEN'
   | 'FORBIDDEN'
   | 'CSRF_FAILED'
   | 'LOCKED'

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
+import { type HttpLogger, pinoHttp } from 'pino-http';
 import { httpConfig } from '../config/config.js';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -23,32 +24,44 @@ export const REDACT_PATHS = [
   '*.token',
 ];
 
+/** The request logger, mounted by `configureApp` before every other middleware. */
+export const REQUEST_LOGGER = Symbol('REQUEST_LOGGER');
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [httpConfig.KEY],
-      useFactory: (http: ConfigType<typeof httpConfig>) => ({
-        pinoHttp: {
-          level: http.logLevel,
-          redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-          // One id per request, echoed to the client, so a user's report can be found in the logs.
-          genReqId: (req, res) => {
-            const incoming = req.headers['x-request-id'];
-            const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-            res.setHeader('X-Request-Id', id);
-            return id;
-          },
-          // The query string may carry anything a client typed; the path alone is enough to debug.
-          serializers: {
-            req: (req: { id: unknown; method: string; url: string }) => ({
-              id: req.id,
-              method: req.method,
-              path: req.url.split('?')[0],
+      inject: [REQUEST_LOGGER],
+      // `useExisting`: nestjs-pino would mount pino-http as module middleware, which Nest runs after
+      // every `app.use()` one; a request refused by the body parser or the JSON-only check (400, 413,
+      // 415) would then get no request id and no log line. It only binds our `req.log` instead.
+      useFactory: (requestLogger: HttpLogger) => ({ pinoHttp: { logger: requestLogger.logger }, useExisting: true }),
+      providers: [
+        {
+          provide: REQUEST_LOGGER,
+          inject: [httpConfig.KEY],
+          useFactory: (http: ConfigType<typeof httpConfig>): HttpLogger =>
+            pinoHttp({
+              level: http.logLevel,
+              redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+              // One id per request, echoed to the client, so a user's report can be found in the logs.
+              genReqId: (req, res) => {
+                const incoming = req.headers['x-request-id'];
+                const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+                res.setHeader('X-Request-Id', id);
+                return id;
+              },
+              // The query string may carry anything a client typed; the path alone is enough to debug.
+              serializers: {
+                req: (req: { id: unknown; method: string; url: string }) => ({
+                  id: req.id,
+                  method: req.method,
+                  path: req.url.split('?')[0],
+                }),
+              },
+              autoLogging: { ignore: (req) => req.url === '/health' },
             }),
-          },
-          autoLogging: { ignore: (req) => req.url === '/health' },
         },
-      }),
+      ],
     }),
   ],
 })

@@ -190,6 +190,8 @@ export class Env {
   LOG_LEVEL = 'info';
 }
 
+const TYPE_CONSTRAINTS = new Set(['isInt', 'isBoolean', 'isString', 'isIn', 'matches']);
+
 /** Validates the raw environment. Throws a ConfigError whose message names the first bad variable. */
 export function parseEnv(raw: Record<string, string | undefined>): Env {
   const known = Object.keys(new Env());
@@ -211,10 +213,14 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
     if (value !== undefined) picked[key] = value;
   }
   const env = plainToInstance(Env, picked, { exposeDefaultValues: true });
-  const errors = validateSync(env, { stopAtFirstError: true });
+  const errors = validateSync(env);
   const first = errors[0];
   if (first) {
-    const why = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    // Say what the value is before how big it may be: `PORT=abc` "must be an integer", not "must not
+    // be greater than 65535" (class-validator checks a property's decorators bottom-up).
+    const constraints = first.constraints ?? {};
+    const kind = Object.keys(constraints).find((c) => TYPE_CONSTRAINTS.has(c));
+    const why = (kind ? constraints[kind] : Object.values(constraints)[0]) ?? 'is invalid';
     throw new ConfigError(
       `Invalid configuration: ${why.startsWith(first.property) ? why : `${first.property} ${why}`}`,
     );

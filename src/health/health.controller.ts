@@ -8,7 +8,7 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { Public } from '../common/decorators/public.decorator.js';
+import { Public } from '../auth/decorators/public.decorator.js';
 import { REDIS, type Redis } from '../redis/redis.module.js';
 
 @ApiTags('operations')

@@ -8,8 +8,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Public } from '../common/decorators/public.decorator.js';
-import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Public } from '../auth/decorators/public.decorator.js';
+import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
 import type { AuthPrincipal } from '../auth/principal.js';

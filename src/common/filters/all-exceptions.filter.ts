@@ -7,6 +7,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, HttpStatus> = {
   NOT_FOUND: HttpStatus.NOT_FOUND,
   INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  INVALID_TOKEN: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
   CSRF_FAILED: HttpStatus.FORBIDDEN,
   LOCKED: HttpStatus.TOO_MANY_REQUESTS,
@@ -52,6 +53,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const status = DOMAIN_STATUS[exception.code];
       const headers: Record<string, string> = {};
+      // RFC 6750 §3: a refused Bearer token says so, without saying why.
+      if (exception.code === 'INVALID_TOKEN') headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
       if (exception.retryAfter !== undefined)
         headers['Retry-After'] = String(Math.max(1, Math.ceil(exception.retryAfter)));
       return { body: this.body(status, exception.message), headers };

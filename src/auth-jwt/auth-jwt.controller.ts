@@ -1,0 +1,84 @@
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { LoginGuard } from '../auth/credentials/login.guard.js';
+import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
+import { Auth } from '../auth/decorators/auth.decorator.js';
+import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { Public } from '../auth/decorators/public.decorator.js';
+import { LoginDto } from '../auth/dto/login.dto.js';
+import type { AuthPrincipal } from '../auth/principal.js';
+import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { jwtConfig } from '../config/config.js';
+import { BEARER_SCHEME } from '../docs/swagger.js';
+import type { User } from '../users/user.entity.js';
+import { AuthJwtService } from './auth-jwt.service.js';
+import { RefreshDto, TokenPairView } from './dto/token-pair.dto.js';
+import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
+
+const REFRESH_COOKIE_DOC = {
+  'Set-Cookie': { description: 'The refresh token again, HttpOnly, SameSite=Strict, Path=/auth/jwt', schema: { type: 'string' } },
+};
+
+@ApiTags('jwt')
+@Controller('auth/jwt')
+export class AuthJwtController {
+  constructor(
+    private readonly jwt: AuthJwtService,
+    @Inject(jwtConfig.KEY) private readonly config: ConfigType<typeof jwtConfig>,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @UseGuards(LoginGuard)
+  @ApiOperation({ summary: 'Sign in for an access token and a refresh token' })
+  @ApiOkResponse({ type: TokenPairView, headers: REFRESH_COOKIE_DOC })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid credentials (the same for an unknown email and a wrong password)' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many attempts, or the account is locked; see Retry-After' })
+  async login(@Req() req: Request, @Res({ passthrough: true }) res: Response, @LoginAccount() user: User, @Body() _body: LoginDto): Promise<TokenPairView> {
+    const pair = await this.jwt.login(user, req);
+    setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
+    return pair;
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Spend a refresh token for a new pair',
+    description:
+      'The refresh token comes from the body or, when the body has none, from the refresh cookie. It is single use: presenting a spent one again revokes its whole session (every token of that login).',
+  })
+  @ApiOkResponse({ type: TokenPairView, headers: REFRESH_COOKIE_DOC })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Unknown, expired, revoked or already spent refresh token' })
+  async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: RefreshDto): Promise<TokenPairView> {
+    const pair = await this.jwt.refresh(body.refreshToken ?? readRefreshCookie(req, this.config.cookieSecure));
+    setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
+    return pair;
+  }
+
+  @Auth('jwt')
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth(BEARER_SCHEME)
+  @ApiOperation({ summary: 'Sign out: this access token is refused from now on and its refresh family revoked' })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  async logout(@CurrentUser() me: AuthPrincipal, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.jwt.logout(me);
+    clearRefreshCookie(res, this.config.cookieSecure);
+  }
+}

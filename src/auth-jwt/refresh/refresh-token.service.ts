@@ -1,0 +1,223 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, ObjectLiteral, QueryResult, Repository } from 'typeorm';
+import { RefreshToken } from './refresh-token.entity.js';
+
+export interface NewRefreshToken {
+  userId: string;
+  /** The session handle (`sid`) of the family. */
+  familyId: string;
+  /** The spent token this one replaces (the `parentId` a 'rotated' result carries). */
+  parentId?: string | null;
+  expiresAt: Date;
+}
+
+export interface IssuedRefreshToken {
+  /** The opaque token for the client; never stored, so it cannot be shown again. */
+  token: string;
+  id: string;
+  expiresAt: Date;
+}
+
+export type RotateResult =
+  /** The token was spent by this call: issue its successor with `issue({ ..., parentId })`. */
+  | { outcome: 'rotated'; userId: string; familyId: string; parentId: string }
+  /** A spent token came back: the whole family has just been revoked. */
+  | { outcome: 'reused'; userId: string; familyId: string }
+  | { outcome: 'invalid' };
+
+/** 256 random bits (RFC 6749 §10.10 asks for at least 128), base64url without padding: 43 characters. */
+const TOKEN_BYTES = 32;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const PURGE_EVERY_MS = 10 * 60_000;
+/** Rows are kept a day past expiry so a late replay of a spent token still reads as reuse, not as unknown. */
+const PURGE_GRACE_MS = 24 * 60 * 60_000;
+const INVALID: RotateResult = { outcome: 'invalid' };
+
+/** A token of 256 random bits needs no salt or slow hash: SHA-256 cannot be inverted or guessed. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+interface TokenRow {
+  id: string;
+  userId: string;
+  familyId: string;
+  usedAt: unknown;
+  revokedAt: unknown;
+  /** 1 when the token has not expired (computed in SQL, so no driver-specific date parsing). */
+  live: number | string;
+}
+
+/**
+ * The refresh-token repository of the JWT style: issue, rotate with reuse detection (OAuth 2.0
+ * Security BCP, RFC 9700 §4.14.2), revoke, purge. The only code that touches `refresh_tokens`.
+ *
+ * Statements are raw SQL on TypeORM's query runner: one statement each, parameters converted by the
+ * driver (`escapeQueryWithParameters`), the same text on SQLite and PostgreSQL.
+ */
+@Injectable()
+export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RefreshTokenService.name);
+  private readonly ds: DataSource;
+  /** Schema-qualified and quoted, for FROM/UPDATE/DELETE. */
+  private readonly table: string;
+  /** The bare quoted name, to refer to the outer row from a correlated subquery. */
+  private readonly self: string;
+  private timer: NodeJS.Timeout | undefined;
+  private purging: Promise<void> | undefined;
+
+  constructor(@InjectRepository(RefreshToken) private readonly repo: Repository<RefreshToken>) {
+    this.ds = repo.manager.connection;
+    const driver = this.ds.driver;
+    this.table = repo.metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+    this.self = driver.escape(repo.metadata.tableName);
+  }
+
+  async issue(input: NewRefreshToken): Promise<IssuedRefreshToken> {
+    if (Number.isNaN(input.expiresAt.getTime())) throw new TypeError('expiresAt is not a valid date');
+    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    const id = randomUUID();
+    await this.repo.insert({
+      id,
+      tokenHash: hashToken(token),
+      familyId: input.familyId,
+      parentId: input.parentId ?? null,
+      userId: input.userId,
+      expiresAt: input.expiresAt,
+    });
+    return { token, id, expiresAt: input.expiresAt };
+  }
+
+  /**
+   * Spends `token`. Of any number of racing calls with one token exactly one gets 'rotated': the
+   * single conditional UPDATE is the arbiter (SQLite serialises writers; PostgreSQL re-checks the
+   * WHERE on the locked row, so a second UPDATE sees `usedAt` set and changes nothing).
+   */
+  async rotate(token: string, now = new Date()): Promise<RotateResult> {
+    // Checked before hashing or any I/O: garbage costs nothing and never reaches the database.
+    if (typeof token !== 'string' || token.length !== 43 || !TOKEN_SHAPE.test(token)) return INVALID;
+    const hash = hashToken(token);
+
+    // The NOT EXISTS refuses a token of a family already revoked even if its own row escaped the
+    // revocation: a child issued while a reuse was being revoked (revocation is always family-wide).
+    const spent = await this.run(
+      `UPDATE ${this.table} SET "usedAt" = :now
+        WHERE "tokenHash" = :hash AND "usedAt" IS NULL AND "revokedAt" IS NULL AND "expiresAt" > :now
+          AND NOT EXISTS (SELECT 1 FROM ${this.table} AS f
+                           WHERE f."familyId" = ${this.self}."familyId" AND f."revokedAt" IS NOT NULL)`,
+      { now, hash },
+    );
+    // `affected` is right on both drivers for a plain UPDATE (better-sqlite3 `changes`, pg
+    // `rowCount`). Not with RETURNING: better-sqlite3 then takes its reader path and leaves it unset.
+    const won = spent.affected === 1;
+
+    const rows = (
+      await this.run(
+        `SELECT "id", "userId", "familyId", "usedAt", "revokedAt",
+                CASE WHEN "expiresAt" > :now THEN 1 ELSE 0 END AS "live"
+           FROM ${this.table} WHERE "tokenHash" = :hash`,
+        { now, hash },
+      )
+    ).records as TokenRow[];
+    const row = rows[0];
+    if (!row) return INVALID;
+    if (won) return { outcome: 'rotated', userId: row.userId, familyId: row.familyId, parentId: row.id };
+
+    if (row.revokedAt != null) return INVALID;
+    if (row.usedAt != null) {
+      // A replay of a spent token: either the client or a thief holds a copy, and we cannot tell
+      // which, so the family ends, its newest (unused) token included.
+      await this.revokeFamily(row.familyId, now);
+      return { outcome: 'reused', userId: row.userId, familyId: row.familyId };
+    }
+    // Unused and unrevoked yet not spendable: expired, or its family was revoked around it.
+    if (Number(row.live) === 1) await this.revokeFamily(row.familyId, now);
+    return INVALID;
+  }
+
+  async revokeFamily(familyId: string, now = new Date()): Promise<void> {
+    await this.run(`UPDATE ${this.table} SET "revokedAt" = :now WHERE "familyId" = :familyId AND "revokedAt" IS NULL`, {
+      now,
+      familyId,
+    });
+  }
+
+  /**
+   * Revokes every family of the user. Returns the families that were still live (an unused,
+   * unexpired token), i.e. the sessions whose access tokens the caller must also kill.
+   */
+  async revokeAllForUser(userId: string, now = new Date()): Promise<string[]> {
+    // One statement, so a family created concurrently is either revoked and reported or untouched.
+    const result = await this.run(
+      `UPDATE ${this.table} SET "revokedAt" = :now WHERE "userId" = :userId AND "revokedAt" IS NULL
+       RETURNING "familyId", CASE WHEN "usedAt" IS NULL AND "expiresAt" > :now THEN 1 ELSE 0 END AS "live"`,
+      { now, userId },
+    );
+    const live = new Set<string>();
+    for (const row of result.records as Pick<TokenRow, 'familyId' | 'live'>[]) {
+      if (Number(row.live) === 1) live.add(row.familyId);
+    }
+    return [...live];
+  }
+
+  /**
+   * Deletes rows more than a day past expiry whose whole family is too. Spent rows stay while any
+   * token of their family lives (expiry may slide with each rotation), so reuse is still detected.
+   */
+  async purgeExpired(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - PURGE_GRACE_MS);
+    const result = await this.run(
+      `DELETE FROM ${this.table}
+        WHERE "expiresAt" < :cutoff
+          AND NOT EXISTS (SELECT 1 FROM ${this.table} AS f
+                           WHERE f."familyId" = ${this.self}."familyId" AND f."expiresAt" >= :cutoff)`,
+      { cutoff },
+    );
+    return result.affected ?? 0;
+  }
+
+  onApplicationBootstrap(): void {
+    this.purgeInBackground();
+    this.timer = setInterval(() => this.purgeInBackground(), PURGE_EVERY_MS);
+    // The timer alone must not keep the process alive.
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    // The data source closes after module destroy: let a purge in flight finish first.
+    await this.purging;
+  }
+
+  private purgeInBackground(): void {
+    if (this.purging) return;
+    this.purging = this.purgeExpired()
+      .then(
+        (count) => {
+          if (count > 0) this.logger.log({ count }, 'Purged expired refresh tokens');
+        },
+        (err: unknown) => {
+          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Refresh token purge failed');
+        },
+      )
+      .finally(() => {
+        this.purging = undefined;
+      });
+  }
+
+  private async run(sql: string, params: ObjectLiteral): Promise<QueryResult> {
+    const [query, values] = this.ds.driver.escapeQueryWithParameters(sql, params);
+    const runner = this.ds.createQueryRunner();
+    try {
+      return await runner.query(query, values, true);
+    } finally {
+      await runner.release();
+    }
+  }
+}

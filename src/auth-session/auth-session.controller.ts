@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Inject } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
+import { Auth } from '../auth/decorators/auth.decorator.js';
+import { Public } from '../auth/decorators/public.decorator.js';
+import { LoginDto } from '../auth/dto/login.dto.js';
+import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { sessionConfig } from '../config/config.js';
+import { COOKIE_SCHEME } from '../docs/swagger.js';
+import type { User } from '../users/user.entity.js';
+import { AuthSessionService } from './auth-session.service.js';
+import { CsrfTokenView, SessionLoginView } from './dto/session-login.dto.js';
+import { SessionLoginGuard } from './session-login.guard.js';
+
+@ApiTags('session')
+@Controller('auth/session')
+export class AuthSessionController {
+  constructor(
+    private readonly sessions: AuthSessionService,
+    @Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @UseGuards(SessionLoginGuard)
+  @ApiOperation({
+    summary: 'Sign in with a session cookie',
+    description: 'Sets a new HttpOnly session cookie (any session id held before is discarded) and returns the CSRF token to send as `X-CSRF-Token`.',
+  })
+  @ApiOkResponse({ type: SessionLoginView, headers: { 'Set-Cookie': { description: 'The new session id (HttpOnly, SameSite=Lax, Path=/)', schema: { type: 'string' } } } })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid credentials (the same for an unknown email and a wrong password)' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many attempts, or the account is locked; see Retry-After' })
+  login(@Req() req: Request, @LoginAccount() user: User, @Body() _body: LoginDto): Promise<SessionLoginView> {
+    return this.sessions.signIn(req, user);
+  }
+
+  @Auth('session')
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiCookieAuth(COOKIE_SCHEME)
+  @ApiOperation({ summary: 'Sign out: the session is deleted from the store and the cookie cleared', description: 'Requires `X-CSRF-Token`.' })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Missing or wrong X-CSRF-Token' })
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.sessions.signOut(req);
+    res.clearCookie(this.config.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.cookieSecure });
+  }
+
+  @Auth('session')
+  @Get('csrf')
+  @ApiCookieAuth(COOKIE_SCHEME)
+  @ApiOperation({ summary: "The session's CSRF token" })
+  @ApiOkResponse({ type: CsrfTokenView })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  csrf(@Req() req: Request): CsrfTokenView {
+    return { csrfToken: this.sessions.csrfToken(req) };
+  }
+}

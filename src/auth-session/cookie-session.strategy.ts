@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import passport from 'passport';
+import { sessionConfig } from '../config/config.js';
+import { SessionRegistry } from '../session-registry/session-registry.service.js';
+import type { AuthPrincipal } from '../auth/principal.js';
+import { endSession } from './session-lifecycle.js';
+
+type Verify = (req: Request, done: (err: unknown, user?: AuthPrincipal | null) => void) => void;
+
+/** A Passport strategy that hands the request to `validate()`: the cookie needs no parsing of ours. */
+class RequestStrategy extends passport.Strategy {
+  constructor(private readonly verify: Verify) {
+    super();
+  }
+
+  override authenticate(req: Request): void {
+    this.verify(req, (err, user) => {
+      if (err) this.error(err as Error);
+      else if (user) this.success(user);
+      else this.fail(401);
+    });
+  }
+}
+
+/**
+ * Reads the user the login stored in the session, and enforces the timeouts on the server:
+ * idle (sliding) and absolute (never extended), whatever the cookie's own expiry says.
+ */
+@Injectable()
+export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'cookie') {
+  private readonly logger = new Logger(CookieSessionStrategy.name);
+  private readonly idleMs: number;
+  private readonly absoluteMs: number;
+
+  constructor(
+    @Inject(sessionConfig.KEY) config: ConfigType<typeof sessionConfig>,
+    private readonly registry: SessionRegistry,
+  ) {
+    super();
+    this.idleMs = config.idleTimeout * 1000;
+    this.absoluteMs = config.absoluteTimeout * 1000;
+  }
+
+  async validate(req: Request): Promise<AuthPrincipal | null> {
+    const auth = req.session?.auth;
+    if (!auth) return null;
+    const now = Date.now();
+    if (now >= auth.createdAt + this.absoluteMs || now >= auth.lastSeenAt + this.idleMs) {
+      await endSession(req, this.registry);
+      return null;
+    }
+    // Activity is recorded at most once per tenth of the idle timeout: a busy client does not
+    // write to the store on every request, at the price of an idle timeout up to 10% early.
+    if (now - auth.lastSeenAt >= this.idleMs / 10) {
+      auth.lastSeenAt = now;
+      this.registry.touch(auth.handle, new Date(now)).catch((err: unknown) => this.logger.warn({ err }, 'Session activity not recorded'));
+    }
+    return { userId: auth.userId, roles: auth.roles, kind: 'cookie', sessionId: auth.handle };
+  }
+}

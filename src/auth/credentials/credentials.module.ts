@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { UsersModule } from '../../users/users.module.js';
+import { CredentialsService } from './credentials.service.js';
+import { LocalStrategy } from './local.strategy.js';
+
+@Module({
+  imports: [PassportModule, UsersModule],
+  providers: [CredentialsService, LocalStrategy],
+  exports: [CredentialsService],
+})
+export class CredentialsModule {}

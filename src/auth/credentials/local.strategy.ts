@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-local';
+import type { User } from '../../users/user.entity.js';
+import { CredentialsService } from './credentials.service.js';
+
+/** Thin: the check itself is CredentialsService's, shared by the cookie and the JWT login. */
+@Injectable()
+export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
+  constructor(private readonly credentials: CredentialsService) {
+    super({ usernameField: 'email', passwordField: 'password', session: false });
+  }
+
+  validate(email: string, password: string): Promise<User> {
+    return this.credentials.verify(email, password);
+  }
+}

@@ -1,0 +1,37 @@
+import { BadRequestException, type ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request } from 'express';
+import { DomainError } from '../../common/errors.js';
+import { LoginDto } from '../dto/login.dto.js';
+import { LOGIN_ACCOUNT } from './login-account.decorator.js';
+
+/**
+ * Runs the `local` strategy. Guards run before pipes, so the body is validated here first: a
+ * `{"email": {"$ne": null}}` must be a 400 before any strategy sees it.
+ */
+@Injectable()
+export class LoginGuard extends AuthGuard('local') {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const dto = plainToInstance(LoginDto, req.body as unknown);
+    const errors = await validate(dto ?? {}, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body) || errors.length > 0) {
+      throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override getAuthenticateOptions(): { property: string } {
+    return { property: LOGIN_ACCOUNT };
+  }
+
+  override handleRequest<T>(err: unknown, user: T, info: unknown): T {
+    // passport-local fails with "Missing credentials" before our service runs; same answer anyway.
+    if (err) throw err;
+    if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
+    void info;
+    return user;
+  }
+}

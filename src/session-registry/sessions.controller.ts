@@ -1,0 +1,58 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import type { AuthPrincipal } from '../auth/principal.js';
+import { DomainError } from '../common/errors.js';
+import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
+import { SessionRegistry } from './session-registry.service.js';
+import { SessionViewDto } from './session-view.dto.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@ApiTags('sessions')
+@ApiCookieAuth(COOKIE_SCHEME)
+@ApiBearerAuth(BEARER_SCHEME)
+@ApiUnauthorizedResponse({ type: ErrorResponse })
+@Controller('auth/sessions')
+export class SessionsController {
+  constructor(private readonly registry: SessionRegistry) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's sessions of both kinds (cookie sessions and JWT refresh families)" })
+  @ApiOkResponse({ type: SessionViewDto, isArray: true })
+  list(@CurrentUser() me: AuthPrincipal): Promise<SessionViewDto[]> {
+    return this.registry.list(me.userId, me.sessionId);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: "End one of the caller's sessions, of either kind, at once", description: 'With the cookie: requires `X-CSRF-Token`.' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponse, description: "Not one of the caller's open sessions" })
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Cookie request without a valid X-CSRF-Token' })
+  async end(@CurrentUser() me: AuthPrincipal, @Param('id') id: string): Promise<void> {
+    if (!UUID.test(id) || !(await this.registry.endOwn(me.userId, id.toLowerCase()))) {
+      throw new DomainError('NOT_FOUND', 'Session not found');
+    }
+  }
+
+  @Delete()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: "End all the caller's sessions but the current one", description: 'With the cookie: requires `X-CSRF-Token`.' })
+  @ApiNoContentResponse()
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Cookie request without a valid X-CSRF-Token' })
+  async endOthers(@CurrentUser() me: AuthPrincipal): Promise<void> {
+    await this.registry.endAllExcept(me.userId, me.sessionId);
+  }
+}

@@ -1,0 +1,31 @@
+/** What the blacklist needs to know about a verified access token. */
+export interface AccessTokenRef {
+  jti: string;
+  sid: string;
+  sub: string;
+  /** issue instant in ms since epoch (sub-second precision) */
+  issuedAtMs: number;
+}
+
+/**
+ * Revoked access tokens, sessions and per-user cut-offs. Every entry is kept only as long as a
+ * token it refuses could still be accepted, so the store is bounded by the tokens alive, never by
+ * history. Callers that accept `exp` with a clock tolerance must add that tolerance to the
+ * expiries they pass here, or a revoked token would pass again during the tolerance window.
+ */
+export abstract class TokenBlacklist {
+  /** Refuse the access token with this jti until expiresAt (its own exp); after that the entry may vanish. */
+  abstract revokeToken(jti: string, expiresAt: Date): Promise<void>;
+  /** Refuse every access token carrying this sid (a session / refresh family) until expiresAt. */
+  abstract revokeSession(sid: string, expiresAt: Date): Promise<void>;
+  /**
+   * Per-user cut-off: every token of the user issued at or before cutoffMs is refused; kept until
+   * keepUntil. Never lowers an existing cut-off (max wins), e.g. a deleted user gets
+   * Number.MAX_SAFE_INTEGER.
+   */
+  abstract setUserCutoff(userId: string, cutoffMs: number, keepUntil: Date): Promise<void>;
+  /** true if the token is refused by any of: its jti, its sid, its user's cut-off (issuedAtMs <= cutoff). Exactly ONE round trip to the store. */
+  abstract isRevoked(token: AccessTokenRef): Promise<boolean>;
+  /** Deletes entries whose expiry has passed; returns how many (for the embedded store; Redis uses TTLs and may return 0). */
+  abstract purgeExpired(): Promise<number>;
+}
