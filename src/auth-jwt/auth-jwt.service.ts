@@ -10,7 +10,7 @@ import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { TokenPairView } from './dto/token-pair.dto.js';
 import { RefreshTokenService } from './refresh/refresh-token.service.js';
-import { AccessTokenSigner } from './tokens/access-token.js';
+import { AccessTokenSigner, CLOCK_TOLERANCE_SECONDS } from './tokens/access-token.js';
 
 const refused = (): DomainError => new DomainError('INVALID_TOKEN', 'Unauthorized');
 
@@ -65,7 +65,8 @@ export class AuthJwtService {
 
   /** This access token is refused from now on, and its session (the refresh family) ends. */
   async logout(principal: AuthPrincipal): Promise<void> {
-    if (principal.token) await this.blacklist.revokeToken(principal.token.jti, new Date(principal.token.exp * 1000));
+    // Kept until the token would be refused anyway: its exp plus the verifier's clock tolerance.
+    if (principal.token) await this.blacklist.revokeToken(principal.token.jti, new Date((principal.token.exp + CLOCK_TOLERANCE_SECONDS) * 1000));
     await this.registry.endOwn(principal.userId, principal.sessionId);
   }
 

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { In, IsNull, MoreThan, type Repository } from 'typeorm';
 import { RefreshTokenService } from '../auth-jwt/refresh/refresh-token.service.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../auth-jwt/tokens/access-token.js';
 import { jwtConfig, sessionConfig } from '../config/config.js';
 import { SessionStoreGateway } from '../session-store/session-store.gateway.js';
 import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
@@ -149,7 +150,7 @@ export class SessionRegistry {
   /** Ends the credentials first, then the records: a failure leaves the record open, never a live credential behind a closed record. */
   private async end(records: SessionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const accessTokenLifetime = (this.jwt.accessTtl + 30) * 1000; // + the verifier's clock tolerance
+    const accessTokenLifetime = (this.jwt.accessTtl + CLOCK_TOLERANCE_SECONDS) * 1000;
     for (const r of records) {
       if (r.kind === 'cookie') {
         if (r.storeSid) await this.store.destroy(r.storeSid);
