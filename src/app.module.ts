@@ -1,5 +1,6 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { LoggingModule } from './common/logging.module.js';
@@ -10,7 +11,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, RedisModule, UsersModule, AuthModule, HealthModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, RedisModule, UsersModule, AuthModule, AdminModule, HealthModule],
   providers: [
     // Global enhancers as providers, so an app built from AppModule in a test behaves like production.
     {

@@ -65,7 +65,7 @@ export class AuthJwtController {
   @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Unknown, expired, revoked or already spent refresh token' })
   async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: RefreshDto): Promise<TokenPairView> {
-    const pair = await this.jwt.refresh(body.refreshToken ?? readRefreshCookie(req, this.config.cookieSecure));
+    const pair = await this.jwt.refresh(body.refreshToken ?? readRefreshCookie(req, this.config.cookieSecure), req);
     setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
     return pair;
   }

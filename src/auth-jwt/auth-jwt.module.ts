@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../auth/credentials/credentials.module.js';
 import { SessionRegistryModule } from '../session-registry/session-registry.module.js';
 import { TokenBlacklistModule } from '../token-blacklist/token-blacklist.module.js';
@@ -17,7 +18,7 @@ import { AccessTokenSigner, AccessTokenVerifier } from './tokens/access-token.js
 /** The JWT style: access + refresh tokens, rotation with reuse detection, JWKS. */
 @Module({
   // No module-level secret or sign options: @nestjs/jwt would prefer them over the per-call KeyObject.
-  imports: [PassportModule, JwtModule.register({}), CredentialsModule, UsersModule, SessionRegistryModule, TokenBlacklistModule, RefreshTokenModule],
+  imports: [PassportModule, JwtModule.register({}), AuditModule, CredentialsModule, UsersModule, SessionRegistryModule, TokenBlacklistModule, RefreshTokenModule],
   controllers: [AuthJwtController, JwksController],
   providers: [AuthJwtService, JwtKeysService, AccessTokenSigner, AccessTokenVerifier, JwtStrategy, JwtAuthGuard],
   exports: [JwtAuthGuard],

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Request } from 'express';
+import { AuditService } from '../audit/audit.service.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import { DomainError } from '../common/errors.js';
 import { jwtConfig } from '../config/config.js';
@@ -29,6 +30,7 @@ export class AuthJwtService {
     private readonly signer: AccessTokenSigner,
     private readonly blacklist: TokenBlacklist,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
   async login(user: User, req: Request): Promise<TokenPairView> {
@@ -43,13 +45,13 @@ export class AuthJwtService {
    * again means two parties hold the family: the whole family ends, its newest refresh token and
    * its access tokens with it (RFC 9700 §4.14.2). Racing refreshes with one token count as reuse.
    */
-  async refresh(token: string | undefined): Promise<TokenPairView> {
+  async refresh(token: string | undefined, req: Request): Promise<TokenPairView> {
     if (!token) throw refused();
     const result = await this.refreshTokens.rotate(token);
     if (result.outcome === 'invalid') throw refused();
     if (result.outcome === 'reused') {
-      await this.registry.endOwn(result.userId, result.familyId);
-      this.logger.warn({ userId: result.userId, sessionId: result.familyId }, 'refresh.reuse_detected: session ended');
+      await this.registry.endOwn(result.userId, result.familyId, 'reuse');
+      this.logger.warn({ userId: result.userId, sessionId: result.familyId }, 'Refresh token reuse detected: session ended');
       throw refused();
     }
     const [user, active] = await Promise.all([this.users.findById(result.userId), this.registry.isActive(result.familyId)]);
@@ -60,6 +62,7 @@ export class AuthJwtService {
     const expiresAt = this.refreshExpiry();
     const next = await this.refreshTokens.issue({ userId: user.id, familyId: result.familyId, parentId: result.parentId, expiresAt });
     await this.registry.touch(result.familyId, new Date(), expiresAt);
+    await this.audit.record({ type: 'refresh.rotated', userId: user.id, sessionId: result.familyId, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
     return this.pair(user, result.familyId, next.token);
   }
 
@@ -67,7 +70,7 @@ export class AuthJwtService {
   async logout(principal: AuthPrincipal): Promise<void> {
     // Kept until the token would be refused anyway: its exp plus the verifier's clock tolerance.
     if (principal.token) await this.blacklist.revokeToken(principal.token.jti, new Date((principal.token.exp + CLOCK_TOLERANCE_SECONDS) * 1000));
-    await this.registry.endOwn(principal.userId, principal.sessionId);
+    await this.registry.endOwn(principal.userId, principal.sessionId, 'logout');
   }
 
   private pair(user: User, sid: string, refreshToken: string): TokenPairView {

@@ -35,7 +35,7 @@ export class AuthSessionService {
   }
 
   signOut(req: Request): Promise<void> {
-    return endSession(req, this.registry);
+    return endSession(req, this.registry, 'logout');
   }
 
   csrfToken(req: Request): string {

@@ -49,7 +49,7 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
     if (!auth) return null;
     const now = Date.now();
     if (now >= auth.createdAt + this.absoluteMs || now >= auth.lastSeenAt + this.idleMs) {
-      await endSession(req, this.registry);
+      await endSession(req, this.registry, 'expired');
       return null;
     }
     // Activity is recorded at most once per tenth of the idle timeout: a busy client does not

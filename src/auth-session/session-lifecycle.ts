@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Session } from 'express-session';
 import { DomainError } from '../common/errors.js';
-import type { SessionRegistry } from '../session-registry/session-registry.service.js';
+import type { EndReason, SessionRegistry } from '../session-registry/session-registry.service.js';
 
 type Callback = (err?: unknown) => void;
 
@@ -18,8 +18,8 @@ export const save = (s: Session): Promise<void> => new Promise((resolve, reject)
 const destroy = (s: Session): Promise<void> => new Promise((resolve, reject) => s.destroy(settle(resolve, reject)));
 
 /** Ends the request's cookie session: removed from the store first, then closed in the registry. */
-export async function endSession(req: Request, registry: SessionRegistry): Promise<void> {
+export async function endSession(req: Request, registry: SessionRegistry, reason: EndReason): Promise<void> {
   const handle = req.session?.auth?.handle;
   if (req.session) await destroy(req.session);
-  if (handle) await registry.markEnded(handle);
+  if (handle) await registry.markEnded(handle, reason);
 }

@@ -20,7 +20,7 @@ export class SessionLoginGuard extends LoginGuard {
     const previous = req.session.auth?.handle;
     await regenerate(req.session);
     // A re-login from a signed-in browser replaces its session: the old one is over.
-    if (previous) await this.registry.markEnded(previous);
+    if (previous) await this.registry.markEnded(previous, 'replaced');
     return true;
   }
 }

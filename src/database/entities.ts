@@ -1,3 +1,4 @@
+import { AuthEvent } from '../audit/auth-event.entity.js';
 import { RefreshToken } from '../auth-jwt/refresh/refresh-token.entity.js';
 import { HttpSession } from '../session-store/http-session.entity.js';
 import { SessionRecord } from '../session-registry/session-record.entity.js';
@@ -5,4 +6,4 @@ import { TokenRevocation } from '../token-blacklist/token-revocation.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every entity, listed once for both the app and the TypeORM CLI (no globbing under ESM). */
-export const entities = [User, SessionRecord, HttpSession, TokenRevocation, RefreshToken];
+export const entities = [User, SessionRecord, HttpSession, TokenRevocation, RefreshToken, AuthEvent];

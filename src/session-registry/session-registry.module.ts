@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { RefreshTokenModule } from '../auth-jwt/refresh/refresh-token.module.js';
 import { SessionStoreModule } from '../session-store/session-store.module.js';
 import { TokenBlacklistModule } from '../token-blacklist/token-blacklist.module.js';
@@ -8,7 +9,7 @@ import { SessionRegistry } from './session-registry.service.js';
 import { SessionsController } from './sessions.controller.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionRecord]), SessionStoreModule, TokenBlacklistModule, RefreshTokenModule],
+  imports: [TypeOrmModule.forFeature([SessionRecord]), AuditModule, SessionStoreModule, TokenBlacklistModule, RefreshTokenModule],
   controllers: [SessionsController],
   providers: [SessionRegistry],
   exports: [SessionRegistry],

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { In, IsNull, MoreThan, type Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokenService } from '../auth-jwt/refresh/refresh-token.service.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../auth-jwt/tokens/access-token.js';
 import { jwtConfig, sessionConfig } from '../config/config.js';
@@ -18,6 +19,9 @@ export interface OpenSession {
   userAgent?: string | null;
   storeSid?: string;
 }
+
+/** Why a session ended, as the audit trail tells it. */
+export type EndReason = 'logout' | 'revoked' | 'limit' | 'replaced' | 'expired' | 'reuse' | 'forced' | 'deleted';
 
 /** What `GET /auth/sessions` shows: never the store id or any other secret. */
 export interface SessionView {
@@ -47,6 +51,7 @@ export class SessionRegistry {
     private readonly refreshTokens: RefreshTokenService,
     @Inject(sessionConfig.KEY) private readonly session: ConfigType<typeof sessionConfig>,
     @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
+    private readonly audit: AuditService,
   ) {}
 
   /** Records a new login, then ends the user's oldest sessions past `SESSION_MAX_PER_USER` (both kinds count). */
@@ -65,6 +70,14 @@ export class SessionRegistry {
         storeSid: input.storeSid ?? null,
       }),
     );
+    await this.audit.record({
+      type: 'login.success',
+      userId: input.userId,
+      sessionId: record.id,
+      ip: record.ip,
+      userAgent: record.userAgent,
+      detail: { style: input.kind },
+    });
     const live = await this.active(input.userId, now);
     const excess = live.length - this.session.maxPerUser;
     if (excess > 0) {
@@ -72,7 +85,7 @@ export class SessionRegistry {
         .filter((r) => r.id !== record.id)
         .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
         .slice(0, excess);
-      await this.end(oldest);
+      await this.end(oldest, 'limit');
     }
     return record;
   }
@@ -107,30 +120,33 @@ export class SessionRegistry {
   }
 
   /** Ends one of the user's own sessions. Returns false when the id is not one of theirs (a 404). */
-  async endOwn(userId: string, id: string): Promise<boolean> {
+  async endOwn(userId: string, id: string, reason: EndReason = 'revoked'): Promise<boolean> {
     const record = await this.records.findOne({ where: { id, userId, revokedAt: IsNull() }, select: selectAll });
     if (!record) return false;
-    await this.end([record]);
+    await this.end([record], reason);
     return true;
   }
 
   /** Ends every session of the user but `keepId`. */
   async endAllExcept(userId: string, keepId: string): Promise<number> {
     const others = (await this.openRecords(userId)).filter((r) => r.id !== keepId);
-    await this.end(others);
+    await this.end(others, 'revoked');
     return others.length;
   }
 
   /** Ends every session of the user (forced logout, deletion). Returns the ended records. */
-  async endAll(userId: string): Promise<SessionRecord[]> {
+  async endAll(userId: string, reason: EndReason, actorId?: string): Promise<SessionRecord[]> {
     const all = await this.openRecords(userId);
-    await this.end(all);
+    await this.end(all, reason, actorId);
     return all;
   }
 
-  /** Marks a session ended whose credential was already ended by its own module (logout, re-login, reuse). */
-  async markEnded(id: string): Promise<void> {
+  /** Marks a session ended whose credential its own module already ended (cookie logout, re-login, timeout). */
+  async markEnded(id: string, reason: EndReason): Promise<void> {
+    const record = await this.records.findOne({ where: { id, revokedAt: IsNull() }, select: { id: true, userId: true } });
+    if (!record) return;
     await this.records.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.recordEnd(record, reason);
   }
 
   /** The moment a session stops being usable: a cookie session also ends when idle too long. */
@@ -148,7 +164,7 @@ export class SessionRegistry {
   }
 
   /** Ends the credentials first, then the records: a failure leaves the record open, never a live credential behind a closed record. */
-  private async end(records: SessionRecord[]): Promise<void> {
+  private async end(records: SessionRecord[], reason: EndReason, actorId?: string): Promise<void> {
     if (records.length === 0) return;
     const accessTokenLifetime = (this.jwt.accessTtl + CLOCK_TOLERANCE_SECONDS) * 1000;
     for (const r of records) {
@@ -160,7 +176,13 @@ export class SessionRegistry {
       }
     }
     await this.records.update({ id: In(records.map((r) => r.id)) }, { revokedAt: new Date() });
-    this.logger.debug({ count: records.length }, 'Sessions ended');
+    for (const r of records) await this.recordEnd(r, reason, actorId);
+    this.logger.debug({ count: records.length, reason }, 'Sessions ended');
+  }
+
+  private recordEnd(r: Pick<SessionRecord, 'id' | 'userId'>, reason: EndReason, actorId?: string): Promise<void> {
+    const type = reason === 'logout' ? 'logout' : reason === 'reuse' ? 'refresh.reuse_detected' : 'session.revoked';
+    return this.audit.record({ type, userId: r.userId, sessionId: r.id, actorId, detail: { reason } });
   }
 }
 

@@ -1,14 +1,19 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiConflictResponse,
+  ApiCookieAuth,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AuditService } from '../audit/audit.service.js';
+import { AuthEventPage, AuthEventView, PageQueryDto } from '../audit/auth-event.view.js';
 import { Public } from '../auth/decorators/public.decorator.js';
+import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
@@ -20,7 +25,10 @@ import { UsersService } from './users.service.js';
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Public()
   @Post()
@@ -37,12 +45,28 @@ export class UsersController {
   }
 
   @Get('me')
-  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiCookieAuth(COOKIE_SCHEME)
+  @ApiBearerAuth(BEARER_SCHEME)
+  @ApiOperation({ summary: 'The signed-in user (session cookie or Bearer token)' })
   @ApiOkResponse({ type: UserView })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   async me(@CurrentUser() principal: AuthPrincipal): Promise<UserView> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
     return UserView.of(user);
+  }
+
+  @Get('me/activity')
+  @ApiCookieAuth(COOKIE_SCHEME)
+  @ApiBearerAuth(BEARER_SCHEME)
+  @ApiOperation({
+    summary: "The caller's own security history, newest first",
+    description: 'Sign-ins with IP and user agent, failed attempts, sessions ended, refresh-token reuse alerts, admin actions.',
+  })
+  @ApiOkResponse({ type: AuthEventPage })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  async activity(@CurrentUser() me: AuthPrincipal, @Query() q: PageQueryDto): Promise<AuthEventPage> {
+    const page = await this.audit.list({ userId: me.userId, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
+    return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
   }
 }

@@ -1,8 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service.js';
 import { DomainError } from '../../common/errors.js';
+import { normalizeEmail } from '../../users/email.js';
 import { PasswordService } from '../../users/password.service.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
+
+/** Where a login attempt comes from, for the audit trail and the rate limits. */
+export interface LoginContext {
+  ip: string | null;
+  userAgent: string | null;
+}
 
 /**
  * The one credential check, behind the `local` strategy of both styles. An unknown email and a
@@ -16,12 +24,16 @@ export class CredentialsService {
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
+    private readonly audit: AuditService,
   ) {}
 
-  async verify(email: string, password: string): Promise<User> {
+  async verify(email: string, password: string, context: LoginContext): Promise<User> {
     const user = await this.users.findForLogin(email);
     const ok = await this.passwords.verify(user?.passwordHash, password);
-    if (!user || !ok) throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
+    if (!user || !ok) {
+      await this.audit.record({ type: 'login.failure', userId: user?.id ?? null, ...context, detail: { email: normalizeEmail(email).slice(0, 320) } });
+      throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
+    }
     if (this.passwords.needsRehash(user.passwordHash)) {
       // The parameters have grown since this hash was made: upgrade it while the password is at hand.
       try {

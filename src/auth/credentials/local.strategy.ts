@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { Strategy } from 'passport-local';
 import type { User } from '../../users/user.entity.js';
 import { CredentialsService } from './credentials.service.js';
@@ -8,10 +9,10 @@ import { CredentialsService } from './credentials.service.js';
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   constructor(private readonly credentials: CredentialsService) {
-    super({ usernameField: 'email', passwordField: 'password', session: false });
+    super({ usernameField: 'email', passwordField: 'password', session: false, passReqToCallback: true });
   }
 
-  validate(email: string, password: string): Promise<User> {
-    return this.credentials.verify(email, password);
+  validate(req: Request, email: string, password: string): Promise<User> {
+    return this.credentials.verify(email, password, { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
   }
 }

@@ -1,0 +1,77 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AuditService } from '../audit/audit.service.js';
+import { AuditQueryDto, AuthEventPage, AuthEventView } from '../audit/auth-event.view.js';
+import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { Roles } from '../auth/decorators/roles.decorator.js';
+import type { AuthPrincipal } from '../auth/principal.js';
+import { DomainError } from '../common/errors.js';
+import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
+import { SessionViewDto } from '../session-registry/session-view.dto.js';
+import { AdminService } from './admin.service.js';
+
+/** An id that is not a uuid names no user: 404, like an unknown one. */
+const UserId = (): ParameterDecorator =>
+  Param('id', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('NOT_FOUND', 'User not found') }));
+
+@ApiTags('admin')
+@ApiCookieAuth(COOKIE_SCHEME)
+@ApiBearerAuth(BEARER_SCHEME)
+@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'No credential' })
+@ApiForbiddenResponse({ type: ErrorResponse, description: 'Signed in without the admin role, or (cookie) without a valid X-CSRF-Token' })
+@Roles('admin')
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly admin: AdminService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Post('users/:id/logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Forced logout',
+    description: 'Every session of the user ends, every refresh family is revoked, every access token issued before now is refused, at once and on every instance. A new login right after works.',
+  })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  forceLogout(@UserId() id: string, @CurrentUser() me: AuthPrincipal): Promise<void> {
+    return this.admin.forceLogout(id, me.userId);
+  }
+
+  @Delete('users/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a user; every session and token of theirs is refused at once' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  deleteUser(@UserId() id: string, @CurrentUser() me: AuthPrincipal): Promise<void> {
+    return this.admin.deleteUser(id, me.userId);
+  }
+
+  @Get('users/:id/sessions')
+  @ApiOperation({ summary: "A user's sessions of both kinds" })
+  @ApiOkResponse({ type: SessionViewDto, isArray: true })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  sessions(@UserId() id: string): Promise<SessionViewDto[]> {
+    return this.admin.sessions(id);
+  }
+
+  @Get('audit')
+  @ApiOperation({ summary: 'The audit trail, newest first, filtered by user and type, paginated with a cursor' })
+  @ApiOkResponse({ type: AuthEventPage })
+  async auditTrail(@Query() q: AuditQueryDto): Promise<AuthEventPage> {
+    const page = await this.audit.list({ userId: q.userId, type: q.type, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
+    return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
+  }
+}

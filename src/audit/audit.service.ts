@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
+import { auditConfig } from '../config/config.js';
+import { AuthEvent, type AuthEventType } from './auth-event.entity.js';
+
+export interface NewAuthEvent {
+  type: AuthEventType;
+  userId?: string | null;
+  actorId?: string | null;
+  sessionId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  detail?: Record<string, string>;
+}
+
+export interface AuditQuery {
+  userId?: string;
+  type?: AuthEventType;
+  limit: number;
+  /** The id of the last event of the previous page. */
+  cursor?: number;
+}
+
+const PURGE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * The audit trail (ASVS 5.0 V16.3): who signed in, failed, was locked, signed out, lost a session,
+ * and what an admin did. Recording never fails the request that caused it.
+ */
+@Injectable()
+export class AuditService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AuditService.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
+    @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
+  ) {}
+
+  onModuleInit(): void {
+    void this.purge();
+    this.timer = setInterval(() => void this.purge(), PURGE_EVERY_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Awaited so that what a request did is in the trail when its answer arrives; errors are logged, never thrown. */
+  async record(event: NewAuthEvent): Promise<void> {
+    try {
+      await this.events.insert({
+        type: event.type,
+        userId: event.userId ?? null,
+        actorId: event.actorId ?? null,
+        sessionId: event.sessionId ?? null,
+        ip: event.ip?.slice(0, 64) ?? null,
+        userAgent: event.userAgent?.slice(0, 512) ?? null,
+        detail: event.detail ?? null,
+      });
+    } catch (err) {
+      this.logger.warn({ err, type: event.type }, 'Audit event not recorded');
+    }
+  }
+
+  /** Newest first; `nextCursor` is null on the last page. */
+  async list(query: AuditQuery): Promise<{ events: AuthEvent[]; nextCursor: string | null }> {
+    const where: FindOptionsWhere<AuthEvent> = {};
+    if (query.userId) where.userId = query.userId;
+    if (query.type) where.type = query.type;
+    if (query.cursor !== undefined) where.id = LessThan(query.cursor);
+    const rows = await this.events.find({ where, order: { id: 'DESC' }, take: query.limit + 1 });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return { events: page, nextCursor: rows.length > query.limit && last ? String(last.id) : null };
+  }
+
+  async purge(now = Date.now()): Promise<number> {
+    try {
+      const cutoff = new Date(now - this.config.retentionDays * 86_400_000);
+      const result = await this.events.delete({ createdAt: LessThan(cutoff) });
+      return result.affected ?? 0;
+    } catch (err) {
+      this.logger.warn({ err }, 'Audit purge failed');
+      return 0;
+    }
+  }
+}
