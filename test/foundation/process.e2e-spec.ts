@@ -1,0 +1,347 @@
+import { jest } from '@jest/globals';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataSource } from 'typeorm';
+
+/**
+ * The built server as an operator runs it: `node dist/src/main.js`, its own process, a real port,
+ * only the environment given here. `npm test` builds first (the `pretest` script).
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const SECRET_32 = 's'.repeat(32);
+const SECRET_31 = 's'.repeat(31);
+
+// Each test starts a Node process (a few seconds on a busy machine); jest's default is 5 s.
+jest.setTimeout(60_000);
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** When the whole answer had arrived (performance.now()). */
+  at: number;
+}
+
+function send(
+  port: number,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    // agent: false: one connection per request, closed after it, so no idle socket outlives a test.
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+            at: performance.now(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const json = (body: unknown): { headers: Record<string, string>; body: string } => ({
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface Server {
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<ChildProcess>();
+const dataDirs: string[] = [];
+
+async function spawnServer(extraEnv: Record<string, string> = {}): Promise<Server> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'auth-process-'));
+  dataDirs.push(dataDir);
+  // Only these variables: nothing leaks in from the shell that runs the tests.
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${join(dataDir, 'auth.sqlite')}`,
+    LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return { port, dataDir, child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits until `/health` answers 200, or fails with what the process printed if it exits first. */
+async function ready(server: Server, timeoutMs = 20_000): Promise<void> {
+  let exited = false;
+  void server.exited.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`server exited during start-up:\n${server.stdout()}\n${server.stderr()}`);
+    try {
+      if ((await send(server.port, 'GET', '/health')).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server not ready after ${timeoutMs} ms:\n${server.stdout()}\n${server.stderr()}`);
+}
+
+async function stop(server: Server): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  server.child.kill('SIGTERM');
+  return server.exited;
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+
+afterAll(() => {
+  // A test that failed half-way must not leave its server running.
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('The built server with no configuration', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await spawnServer();
+    await ready(server);
+  });
+  afterAll(async () => {
+    if (server.child.exitCode === null) await stop(server);
+  });
+
+  it('serves /health', async () => {
+    const res = await send(server.port, 'GET', '/health');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+
+  it('serves the Swagger UI at /docs', async () => {
+    const res = await send(server.port, 'GET', '/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/swagger-ui/i);
+  });
+
+  it('serves an OpenAPI 3 document at /docs-json with the routes and both security schemes', async () => {
+    const res = await send(server.port, 'GET', '/docs-json');
+    expect(res.status).toBe(200);
+    const doc = JSON.parse(res.text) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, { type: string; in?: string; scheme?: string; name?: string }> };
+    };
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/users', '/users/me', '/health']));
+    expect(Object.keys(doc.paths['/users'] ?? {})).toContain('post');
+    expect(Object.keys(doc.paths['/users/me'] ?? {})).toContain('get');
+    expect(Object.keys(doc.paths['/users']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '409']),
+    );
+    const schemes = Object.values(doc.components.securitySchemes);
+    expect(schemes).toContainEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'sid' }));
+    expect(schemes).toContainEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+  });
+
+  it('documents every route the server mapped, each with its responses', async () => {
+    // Nest logs one "Mapped {/path, METHOD} route" line per route at start-up.
+    const mapped = lines(server.stdout())
+      .map((l) => /Mapped \{([^,]+), (\w+)\} route/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map(([, path, method]) => ({ path: path!.replace(/:(\w+)/g, '{$1}'), method: method!.toLowerCase() }));
+    expect(mapped.length).toBeGreaterThanOrEqual(3);
+    const doc = JSON.parse((await send(server.port, 'GET', '/docs-json')).text) as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    };
+    const undocumented = mapped.filter(({ path, method }) => {
+      const op = doc.paths[path]?.[method];
+      return !op || Object.keys(op.responses ?? {}).length === 0;
+    });
+    expect(undocumented).toEqual([]);
+  });
+
+  it('generates its secrets in the data folder, readable by the owner only', () => {
+    for (const file of ['jwt-secret', 'session-secret']) {
+      expect(statSync(join(server.dataDir, file)).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('logs JSON lines with a request id, and never a credential, password or query string', async () => {
+    const authorization = 'Bearer secret-token-xyz';
+    const cookie = 'sid=secret-cookie-xyz';
+    const password = 'my-secret-password-123';
+    const replies = await Promise.all([
+      send(server.port, 'GET', '/users/me', { headers: { Authorization: authorization, Cookie: cookie } }),
+      send(server.port, 'GET', '/users/me?access_token=secret-query-xyz', { headers: { Cookie: cookie } }),
+      send(server.port, 'POST', '/users', json({ email: 'logs@example.com', password })),
+      send(server.port, 'POST', '/users', json({ email: 'not-an-email', password })),
+      send(server.port, 'POST', '/users', {
+        headers: { 'Content-Type': 'application/json', Authorization: authorization },
+        body: `{"email":"broken@example.com","password":"${password}"`,
+      }),
+    ]);
+    expect(replies.map((r) => r.status)).toEqual([401, 401, 201, 400, 400]);
+    const ids = replies.map((r) => r.headers['x-request-id']);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // A stopped server has flushed every line.
+    expect(await stop(server)).toEqual({ code: 0, signal: null });
+    const output = server.stdout() + server.stderr();
+    for (const secret of ['secret-token-xyz', 'secret-cookie-xyz', password, 'secret-query-xyz']) {
+      expect(output).not.toContain(secret);
+    }
+    const records = lines(server.stdout()).map((l) => JSON.parse(l) as { req?: { id?: string }; level?: number });
+    expect(records.every((r) => typeof r.level === 'number')).toBe(true);
+    // Each request has its own completion line carrying the id the client was given.
+    const loggedIds = records.map((r) => r.req?.id).filter((id) => id !== undefined);
+    expect(loggedIds).toEqual(expect.arrayContaining(ids));
+    expect(server.stderr()).toBe('');
+  });
+});
+
+describe('Bad configuration stops start-up with one line naming the variable', () => {
+  async function failedStart(env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+    const server = await spawnServer(env);
+    const { code } = await server.exited;
+    return { code, out: server.stdout(), err: server.stderr() };
+  }
+
+  function expectOneLineNaming(run: { out: string; err: string }, name: string, why: RegExp): void {
+    const all = lines(run.out + run.err);
+    const naming = all.filter((l) => l.includes(name));
+    expect(naming).toHaveLength(1);
+    expect(naming[0]).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+    expect(naming[0]).toMatch(why);
+    // Nothing else: no stack trace, no start-up chatter.
+    expect(all).toEqual(naming);
+  }
+
+  it('JWT_ALGORITHM=HS512', async () => {
+    const run = await failedStart({ JWT_ALGORITHM: 'HS512' });
+    expect(run.code).toBe(1);
+    expectOneLineNaming(run, 'JWT_ALGORITHM', /must be one of/);
+  });
+
+  it('production with a 31-byte SESSION_SECRET', async () => {
+    const run = await failedStart({ NODE_ENV: 'production', JWT_SECRET: SECRET_32, SESSION_SECRET: SECRET_31 });
+    expect(run.code).toBe(1);
+    expectOneLineNaming(run, 'SESSION_SECRET', /at least 32 bytes/);
+    expect(run.out + run.err).not.toContain(SECRET_31);
+  });
+
+  it('production without JWT_SECRET', async () => {
+    const run = await failedStart({ NODE_ENV: 'production', SESSION_SECRET: SECRET_32 });
+    expect(run.code).toBe(1);
+    expectOneLineNaming(run, 'JWT_SECRET', /required in production/);
+  });
+
+  it('production with both secrets starts (the two refusals above are about the secrets)', async () => {
+    const server = await spawnServer({ NODE_ENV: 'production', JWT_SECRET: SECRET_32, SESSION_SECRET: SECRET_32 });
+    await ready(server);
+    // Production defaults: no docs, and nothing generated in the data folder.
+    expect((await send(server.port, 'GET', '/docs-json')).status).toBe(404);
+    expect(existsSync(join(server.dataDir, 'jwt-secret'))).toBe(false);
+    expect(await stop(server)).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('SIGTERM', () => {
+  it('finishes the requests in flight, closes the database and exits 0', async () => {
+    const server = await spawnServer();
+    await ready(server);
+    // Each sign-up costs one argon2 hash on libuv's pool of 4 threads: 8 of them take at least two
+    // rounds, so when the first answer arrives, the others are still being served.
+    const count = 8;
+    let signalledAt = Infinity;
+    const pending = Array.from({ length: count }, (_, i) =>
+      send(
+        server.port,
+        'POST',
+        '/users',
+        json({ email: `inflight${i}@example.com`, password: 'correct horse battery' }),
+      ),
+    );
+    await Promise.race(pending);
+    server.child.kill('SIGTERM');
+    signalledAt = performance.now();
+    const replies = await Promise.all(pending);
+    const { code, signal } = await server.exited;
+
+    expect(replies.map((r) => r.status)).toEqual(Array(count).fill(201));
+    const afterSignal = replies.filter((r) => r.at > signalledAt).length;
+    expect(afterSignal).toBeGreaterThanOrEqual(1);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    // The server's own account: at least one sign-up completed after it had taken the signal.
+    const log = lines(server.stdout()).map((l) => JSON.parse(l) as { msg?: string; req?: { path?: string } });
+    const signalLine = log.findIndex((r) => r.msg?.startsWith('SIGTERM received'));
+    expect(signalLine).toBeGreaterThan(0);
+    const completedAfter = log.slice(signalLine).filter((r) => r.req?.path === '/users').length;
+    expect(completedAfter).toBeGreaterThanOrEqual(1);
+
+    // Closed cleanly: SQLite folds its write-ahead log back into the file when the last connection closes.
+    const file = join(server.dataDir, 'auth.sqlite');
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const db = new DataSource({ type: 'better-sqlite3', database: file });
+    await db.initialize();
+    try {
+      expect(await db.query(`SELECT count(*) AS n FROM users WHERE email LIKE 'inflight%'`)).toEqual([{ n: count }]);
+    } finally {
+      await db.destroy();
+    }
+    for (const secret of ['jwt-secret', 'session-secret']) {
+      expect(statSync(join(server.dataDir, secret)).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('refuses new connections once it has stopped', async () => {
+    const server = await spawnServer();
+    await ready(server);
+    expect(await stop(server)).toEqual({ code: 0, signal: null });
+    await expect(send(server.port, 'GET', '/health')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
