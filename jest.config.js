@@ -9,10 +9,42 @@ const base = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
 };
 
+// The PostgreSQL server the e2e-postgres and cluster projects (and the schema check) create their
+// schemas and databases on; `.ci/run` makes sure it runs. Workers inherit the environment.
+process.env.TEST_POSTGRES_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
+
+const e2e = { ...base, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] };
+const CLUSTER = '<rootDir>/test/cluster/';
+
 /** @type {import('jest').Config} */
 export default {
+  // A project's own testTimeout is ignored by Jest; the default of 5 s is too short for e2e.
+  testTimeout: 30000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30000 },
+    { ...e2e, displayName: 'e2e', testPathIgnorePatterns: ['/node_modules/', CLUSTER] },
+    {
+      // The same specs once more, each app on a fresh schema of the PostgreSQL server
+      // (test/support/test-app.ts reads the global).
+      ...e2e,
+      displayName: 'e2e-postgres',
+      globals: { E2E_DATABASE: 'postgres' },
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        CLUSTER,
+        // SQLite only: it runs the built server as an operator does with no configuration, on its
+        // SQLite file, and checks what lives in that file's folder (generated secrets, the WAL
+        // folded back at SIGTERM). The cluster specs run the built server on PostgreSQL.
+        '<rootDir>/test/foundation/process.e2e-spec.ts',
+        // Runs on both drivers itself (a database of its own on TEST_POSTGRES_URL).
+        '<rootDir>/test/foundation/schema.e2e-spec.ts',
+      ],
+    },
+    {
+      // Several built servers (`dist/`, made by `pretest`) on one Redis and one PostgreSQL.
+      ...base,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.e2e-spec.ts'],
+    },
   ],
 };

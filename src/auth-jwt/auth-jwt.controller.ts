@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -11,6 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RefreshRateLimitGuard } from '../abuse/rate-limit.guards.js';
 import { LoginGuard } from '../auth/credentials/login.guard.js';
 import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
@@ -56,10 +58,18 @@ export class AuthJwtController {
   @Public()
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
+  @UseGuards(RefreshRateLimitGuard)
   @ApiOperation({
     summary: 'Spend a refresh token for a new pair',
     description:
       'The refresh token comes from the body or, when the body has none, from the refresh cookie. It is single use: presenting a spent one again revokes its whole session (every token of that login).',
+  })
+  @ApiBody({
+    type: RefreshDto,
+    examples: {
+      cookie: { summary: 'The refresh cookie (a browser, this page)', value: {} },
+      body: { summary: 'The refresh token in the body', value: { refreshToken: 'refreshToken of the last login or refresh' } },
+    },
   })
   @ApiOkResponse({ type: TokenPairView, headers: REFRESH_COOKIE_DOC })
   @ApiBadRequestResponse({ type: ErrorResponse })

@@ -1,5 +1,6 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { LoginRateLimitGuard } from '../abuse/rate-limit.guards.js';
 import { LoginGuard } from '../auth/credentials/login.guard.js';
 import { SessionRegistry } from '../session-registry/session-registry.service.js';
 import { regenerate } from './session-lifecycle.js';
@@ -10,8 +11,11 @@ import { regenerate } from './session-lifecycle.js';
  */
 @Injectable()
 export class SessionLoginGuard extends LoginGuard {
-  constructor(private readonly registry: SessionRegistry) {
-    super();
+  constructor(
+    rateLimit: LoginRateLimitGuard,
+    private readonly registry: SessionRegistry,
+  ) {
+    super(rateLimit);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -8,12 +8,17 @@ import type { App } from 'supertest/types.js';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { Env } from '../../src/config/env.js';
+import { persistedSecret } from '../../src/config/secrets.js';
+import { createSchema, dropSchema, onPostgres, schemaUrl } from './postgres.js';
 
 export interface TestApp {
   app: NestExpressApplication;
   /** The HTTP server, for supertest. */
   http: App;
-  /** Folder of this app's SQLite file and generated secrets; pass it again to "restart" on the same data. */
+  /**
+   * Folder of this app's SQLite file and generated secrets; pass it again to "restart" on the same
+   * data (on PostgreSQL, the same schema).
+   */
   dataDir: string;
   close(): Promise<void>;
 }
@@ -50,23 +55,68 @@ export function setTestEnv(env: Record<string, string>, dataDir: string): void {
   for (const key of KNOWN_VARS) delete process.env[key];
   Object.assign(
     process.env,
-    { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(dataDir, 'auth.sqlite')}` },
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: `sqlite:${join(dataDir, 'auth.sqlite')}`,
+      // Every test client is 127.0.0.1: the per-IP login limit is lifted unless a test sets it
+      // (test/security/ does, to prove it).
+      LOGIN_RATE_PER_IP: '100000',
+    },
     env,
   );
 }
 
 /**
- * The real `AppModule`, in-process, on a fresh SQLite database (one per call unless `dataDir` is
- * given), configured exactly as `main.ts` configures it.
+ * The real `AppModule`, in-process, on a fresh database (one per call unless `dataDir` is given),
+ * configured exactly as `main.ts` configures it: a SQLite file in `dataDir`, or, in the
+ * `e2e-postgres` jest project, a schema of its own on the test PostgreSQL server.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? newDataDir();
-  setTestEnv(options.env ?? {}, dataDir);
+  const env = onPostgres && !options.env?.DATABASE_URL ? { ...(await postgresEnv(dataDir)), ...options.env } : (options.env ?? {});
+  setTestEnv(env, dataDir);
   let builder = Test.createTestingModule({ imports: [AppModule] });
   if (options.customize) builder = options.customize(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
   configureApp(app);
   await app.init();
-  return { app, http: app.getHttpServer() as App, dataDir, close: () => app.close() };
+  // Idempotent, so the schemas can be dropped after closing whatever a file left open (below).
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    openApps.delete(close);
+    return (closing ??= app.close());
+  };
+  openApps.add(close);
+  return { app, http: app.getHttpServer() as App, dataDir, close };
+}
+
+/** On PostgreSQL: the schema of this data folder (made on first use), and secrets kept in the folder. */
+const schemas = new Map<string, string>();
+const openApps = new Set<() => Promise<void>>();
+
+async function postgresEnv(dataDir: string): Promise<Record<string, string>> {
+  let schema = schemas.get(dataDir);
+  if (!schema) {
+    schema = await createSchema();
+    schemas.set(dataDir, schema);
+  }
+  return {
+    DATABASE_URL: schemaUrl(schema),
+    // Without a SQLite file, the app would keep its generated secrets in ./data, shared by every
+    // test file at once; these stay with the data folder, so a "restart" keeps them as on SQLite.
+    JWT_SECRET: persistedSecret(dataDir, 'jwt-secret'),
+    SESSION_SECRET: persistedSecret(dataDir, 'session-secret'),
+  };
+}
+
+if (onPostgres) {
+  // Registered when a spec file imports this module, so it runs once that file is done: jest runs
+  // the root's afterAll hooks in order, hence the apps a file still has open are closed here first.
+  afterAll(async () => {
+    await Promise.all([...openApps].map((close) => close()));
+    for (const schema of schemas.values()) await dropSchema(schema);
+    schemas.clear();
+  });
 }

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LoginLockout } from '../../abuse/login-lockout.js';
+import { TOO_MANY_ATTEMPTS } from '../../abuse/limiters.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { DomainError } from '../../common/errors.js';
 import { normalizeEmail } from '../../users/email.js';
@@ -25,15 +27,24 @@ export class CredentialsService {
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly audit: AuditService,
+    private readonly lockout: LoginLockout,
   ) {}
 
-  async verify(email: string, password: string, context: LoginContext): Promise<User> {
+  async verify(rawEmail: string, password: string, context: LoginContext): Promise<User> {
+    const email = normalizeEmail(rawEmail);
+    // A locked email is refused before any password check, whether or not the password is right.
+    const lockedFor = await this.lockout.lockedFor(email);
+    if (lockedFor > 0) throw new DomainError('LOCKED', TOO_MANY_ATTEMPTS, lockedFor);
     const user = await this.users.findForLogin(email);
     const ok = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !ok) {
-      await this.audit.record({ type: 'login.failure', userId: user?.id ?? null, ...context, detail: { email: normalizeEmail(email).slice(0, 320) } });
+      const locks = await this.lockout.recordFailure(email);
+      const event = { userId: user?.id ?? null, ...context, detail: { email: email.slice(0, 320) } };
+      await this.audit.record({ type: 'login.failure', ...event });
+      if (locks) await this.audit.record({ type: 'login.locked', ...event });
       throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
     }
+    await this.lockout.recordSuccess(email);
     if (this.passwords.needsRehash(user.passwordHash)) {
       // The parameters have grown since this hash was made: upgrade it while the password is at hand.
       try {

@@ -4,15 +4,21 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request } from 'express';
 import { DomainError } from '../../common/errors.js';
+import { LoginRateLimitGuard } from '../../abuse/rate-limit.guards.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { LOGIN_ACCOUNT } from './login-account.decorator.js';
 
 /**
- * Runs the `local` strategy. Guards run before pipes, so the body is validated here first: a
- * `{"email": {"$ne": null}}` must be a 400 before any strategy sees it.
+ * The door of both login routes, in order: the body is validated (guards run before pipes, and a
+ * `{"email": {"$ne": null}}` must be a 400 before anything reads it), the rate limits count the
+ * attempt (per IP and per email), then the `local` strategy checks the credential.
  */
 @Injectable()
 export class LoginGuard extends AuthGuard('local') {
+  constructor(private readonly rateLimit: LoginRateLimitGuard) {
+    super();
+  }
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const dto = plainToInstance(LoginDto, req.body as unknown);
@@ -20,6 +26,7 @@ export class LoginGuard extends AuthGuard('local') {
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body) || errors.length > 0) {
       throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
     }
+    await this.rateLimit.canActivate(context);
     return (await super.canActivate(context)) as boolean;
   }
 

@@ -84,7 +84,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     ) {
       return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
     }
-    this.logger.error({ err: exception, path: req.path, method: req.method }, 'Unhandled error');
+    // Only name, message and stack: a driver error also carries the query's parameters (a hash, an email).
+    const err = exception instanceof Error ? { type: exception.name, message: exception.message, stack: exception.stack } : { type: typeof exception };
+    this.logger.error({ err, path: req.path, method: req.method }, 'Unhandled error');
     return { body: this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
   }
 

@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+// Only what the JSON parser reads: an `application/x+json` body would arrive empty.
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /**
  * Every body is JSON. A form or `text/plain` body is refused before any parser or route sees it:

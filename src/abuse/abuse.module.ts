@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { abuseConfig, redisConfig } from '../config/config.js';
+import { REDIS, type Redis } from '../redis/redis.module.js';
+import { makeLimiter } from './limiters.js';
+import { LoginLockout } from './login-lockout.js';
+import { LOGIN_EMAIL_LIMITER, LOGIN_IP_LIMITER, LoginRateLimitGuard, REFRESH_IP_LIMITER, RefreshRateLimitGuard } from './rate-limit.guards.js';
+
+type Abuse = ConfigType<typeof abuseConfig>;
+type RedisCfg = ConfigType<typeof redisConfig>;
+const inject = [abuseConfig.KEY, redisConfig.KEY, REDIS];
+
+/**
+ * Rate limits and the login lockout, on rate-limiter-flexible: counters in Redis when it is
+ * configured (every instance sees the same numbers), in this process otherwise.
+ *
+ * Why not @nestjs/throttler: its 6.x releases are CommonJS that `require()` the ESM-only
+ * @nestjs/common 12, which Node 20 does itself but Jest's module sandbox cannot (Jest needs
+ * Node >= 24.9 for that), so the real AppModule could not be tested in-process.
+ */
+@Module({
+  providers: [
+    { provide: LOGIN_IP_LIMITER, inject, useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter({ name: 'login-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix) },
+    { provide: LOGIN_EMAIL_LIMITER, inject, useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter({ name: 'login-email', points: a.loginRatePerEmail, durationSeconds: 60 }, c, r.keyPrefix) },
+    { provide: REFRESH_IP_LIMITER, inject, useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter({ name: 'refresh-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix) },
+    {
+      provide: LoginLockout,
+      inject,
+      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
+        new LoginLockout(makeLimiter({ name: 'lockout', points: a.maxFailures, durationSeconds: a.lockSeconds, blockSeconds: a.lockSeconds }, c, r.keyPrefix)),
+    },
+    LoginRateLimitGuard,
+    RefreshRateLimitGuard,
+  ],
+  // The limiters too: a guard named in @UseGuards is built in the module of the route using it.
+  exports: [LoginRateLimitGuard, RefreshRateLimitGuard, LoginLockout, LOGIN_IP_LIMITER, LOGIN_EMAIL_LIMITER, REFRESH_IP_LIMITER],
+})
+export class AbuseModule {}
