@@ -10,6 +10,14 @@ import { setupSwagger } from './docs/swagger.js';
 
 export const BODY_LIMIT = '100kb';
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** JSON.parse reviver: prototype pollution never starts (CWE-1321); body-parser answers its SyntaxError with a 400. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('Forbidden key in JSON body');
+  return value;
+}
+
 /**
  * The HTTP edges that must be set on the application object itself. Called by `main.ts` and by
  * the tests' `createTestApp()`, so both serve the same app. The app must be created with
@@ -26,8 +34,9 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(helmet());
   app.use(requireJsonBodies);
   app.use(noStoreForPrivateRoutes);
-  // JSON only, strict (objects and arrays at the top), at most 100 kB: past it, 413.
-  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  // JSON only, strict (objects and arrays at the top), at most 100 kB: past it, 413. Keys that
+  // could reach an object's prototype are refused outright (a 400), whatever the route.
+  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true, reviver: refusePrototypeKeys });
   if (http.corsOrigins.length > 0) {
     app.enableCors({
       origin: http.corsOrigins,

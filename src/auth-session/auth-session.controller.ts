@@ -19,6 +19,7 @@ import { Public } from '../auth/decorators/public.decorator.js';
 import { LoginDto } from '../auth/dto/login.dto.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
 import { sessionConfig } from '../config/config.js';
+import { ApiCsrfHeader } from '../docs/api-csrf-header.decorator.js';
 import { COOKIE_SCHEME } from '../docs/swagger.js';
 import type { User } from '../users/user.entity.js';
 import { AuthSessionService } from './auth-session.service.js';
@@ -53,6 +54,7 @@ export class AuthSessionController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth(COOKIE_SCHEME)
+  @ApiCsrfHeader()
   @ApiOperation({ summary: 'Sign out: the session is deleted from the store and the cookie cleared', description: 'Requires `X-CSRF-Token`.' })
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponse })

@@ -1,8 +1,12 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { Request } from 'express';
 import { LoginRateLimitGuard } from '../abuse/rate-limit.guards.js';
 import { LoginGuard } from '../auth/credentials/login.guard.js';
 import { SessionRegistry } from '../session-registry/session-registry.service.js';
+import { DomainError } from '../common/errors.js';
+import { httpConfig } from '../config/config.js';
+import { isCrossSite } from './csrf.js';
 import { regenerate } from './session-lifecycle.js';
 
 /**
@@ -14,13 +18,16 @@ export class SessionLoginGuard extends LoginGuard {
   constructor(
     rateLimit: LoginRateLimitGuard,
     private readonly registry: SessionRegistry,
+    @Inject(httpConfig.KEY) private readonly http: ConfigType<typeof httpConfig>,
   ) {
     super(rateLimit);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
     const req = context.switchToHttp().getRequest<Request>();
+    // Login CSRF: another site must not sign this browser into an account of its choosing.
+    if (isCrossSite(req.headers, this.http.corsOrigins)) throw new DomainError('CSRF_FAILED', 'Cross-site request refused');
+    await super.canActivate(context);
     const previous = req.session.auth?.handle;
     await regenerate(req.session);
     // A re-login from a signed-in browser replaces its session: the old one is over.
