@@ -1,3 +1,4 @@
+/* global process */
 /**
  * Nest 12 ships ES modules only, and Jest loads those only in its native ESM mode, so the suite
  * runs with `--experimental-vm-modules` and ts-jest in ESM mode (see the package.json scripts).

@@ -43,12 +43,6 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
     await t.close();
   });
 
-  /** Claims exactly as the server makes them, for forging variants of a valid token. */
-  const claims = (over: Record<string, unknown> = {}): Record<string, unknown> => {
-    const now = Math.floor(Date.now() / 1000);
-    return { iss: 'auth-server', aud: 'api', sub: randomUUID(), sid: randomUUID(), iat: now, nbf: now, exp: now + 600, jti: randomUUID(), roles: ['user'], ...over };
-  };
-
   it('login answers a token pair, sets the refresh cookie, and the access token opens GET /users/me', async () => {
     const user = await register(t.http);
     const res = await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200);

@@ -18,7 +18,7 @@ class RequestStrategy extends passport.Strategy {
 
   override authenticate(req: Request): void {
     this.verify(req, (err, user) => {
-      if (err) this.error(err as Error);
+      if (err) this.error(err);
       else if (user) this.success(user);
       else this.fail(401);
     });

@@ -30,7 +30,7 @@ export class SessionAuthGuard extends AuthGuard('cookie') {
   }
 
   override handleRequest<T>(err: unknown, user: T): T {
-    if (err) throw err;
+    if (err) throw err as Error;
     if (!user) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
     return user;
   }

@@ -28,7 +28,7 @@ describe('Fuzzing every route of the OpenAPI document (e2e)', () => {
         .map((method) => ({ method, path })),
     );
     const db = t.app.get(DataSource);
-    countUsers = async () => Number(((await db.query('SELECT COUNT(*) AS n FROM users')) as { n: number | string }[])[0]!.n);
+    countUsers = async () => Number((await db.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM users'))[0]!.n);
   });
   afterAll(async () => {
     await t.close();

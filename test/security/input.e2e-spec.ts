@@ -10,7 +10,7 @@ describe('Hostile input (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     const db = t.app.get(DataSource);
-    users = async () => Number(((await db.query('SELECT COUNT(*) AS n FROM users')) as { n: number | string }[])[0]!.n);
+    users = async () => Number((await db.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM users'))[0]!.n);
   });
   afterAll(async () => {
     await t.close();

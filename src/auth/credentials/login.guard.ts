@@ -36,7 +36,7 @@ export class LoginGuard extends AuthGuard('local') {
 
   override handleRequest<T>(err: unknown, user: T, info: unknown): T {
     // passport-local fails with "Missing credentials" before our service runs; same answer anyway.
-    if (err) throw err;
+    if (err) throw err as Error;
     if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
     void info;
     return user;
