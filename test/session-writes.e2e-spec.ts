@@ -34,7 +34,7 @@ describe('Guarded GETs do not write to the session store on every request (e2e)'
   });
 
   it('Redis store: GETs neither rewrite the value nor reset the TTL until a tenth of the idle timeout has passed', async () => {
-    const env = { ...redisEnv(), SESSION_IDLE_TIMEOUT: '20' };
+    const env: Record<string, string> = { ...redisEnv(), SESSION_IDLE_TIMEOUT: '20' };
     const t = await createTestApp({ env });
     const redis = createClient({ url: REDIS_URL });
     await redis.connect();

@@ -7,6 +7,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -17,9 +18,12 @@ import { Roles } from '../auth/decorators/roles.decorator.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { ApiCsrfHeader } from '../docs/api-csrf-header.decorator.js';
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
 import { SessionViewDto } from '../session-registry/session-view.dto.js';
 import { AdminService } from './admin.service.js';
+
+const ApiUserId = (): MethodDecorator => ApiParam({ name: 'id', format: 'uuid', description: "The user's id" });
 
 /** An id that is not a uuid names no user: 404, like an unknown one. */
 const UserId = (): ParameterDecorator =>
@@ -44,8 +48,10 @@ export class AdminController {
     summary: 'Forced logout',
     description: 'Every session of the user ends, every refresh family is revoked, every access token issued before now is refused, at once and on every instance. A new login right after works.',
   })
+  @ApiCsrfHeader()
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No user with this id' })
+  @ApiUserId()
   forceLogout(@UserId() id: string, @CurrentUser() me: AuthPrincipal): Promise<void> {
     return this.admin.forceLogout(id, me.userId);
   }
@@ -53,8 +59,10 @@ export class AdminController {
   @Delete('users/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a user; every session and token of theirs is refused at once' })
+  @ApiCsrfHeader()
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No user with this id' })
+  @ApiUserId()
   deleteUser(@UserId() id: string, @CurrentUser() me: AuthPrincipal): Promise<void> {
     return this.admin.deleteUser(id, me.userId);
   }
@@ -62,7 +70,8 @@ export class AdminController {
   @Get('users/:id/sessions')
   @ApiOperation({ summary: "A user's sessions of both kinds" })
   @ApiOkResponse({ type: SessionViewDto, isArray: true })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No user with this id' })
+  @ApiUserId()
   sessions(@UserId() id: string): Promise<SessionViewDto[]> {
     return this.admin.sessions(id);
   }

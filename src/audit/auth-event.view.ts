@@ -41,7 +41,7 @@ const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'str
 
 /** Paging of any event list. */
 export class PageQueryDto {
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 50 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Transform(toInt)
   @IsInt()

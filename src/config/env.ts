@@ -192,23 +192,25 @@ export class Env {
 
 const TYPE_CONSTRAINTS = new Set(['isInt', 'isBoolean', 'isString', 'isIn', 'matches']);
 
+/** Every variable the server reads: those with a default, and those that may stay unset. */
+export const ENV_VARIABLES: readonly string[] = [
+  ...Object.keys(new Env()),
+  'REDIS_URL',
+  'JWT_SECRET',
+  'JWT_KEYS_DIR',
+  'SESSION_SECRET',
+  'COOKIE_SECURE',
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
+  'TRUST_PROXY',
+  'CORS_ORIGINS',
+  'DOCS_ENABLED',
+];
+
 /** Validates the raw environment. Throws a ConfigError whose message names the first bad variable. */
 export function parseEnv(raw: Record<string, string | undefined>): Env {
-  const known = Object.keys(new Env());
   const picked: Record<string, string> = {};
-  for (const key of [
-    ...known,
-    'REDIS_URL',
-    'JWT_SECRET',
-    'JWT_KEYS_DIR',
-    'SESSION_SECRET',
-    'COOKIE_SECURE',
-    'ADMIN_EMAIL',
-    'ADMIN_PASSWORD',
-    'TRUST_PROXY',
-    'CORS_ORIGINS',
-    'DOCS_ENABLED',
-  ]) {
+  for (const key of ENV_VARIABLES) {
     const value = raw[key];
     if (value !== undefined) picked[key] = value;
   }

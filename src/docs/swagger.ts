@@ -1,24 +1,38 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { contentSecurityPolicy } from 'helmet';
+import { swaggerAuthScript } from './swagger-auth.script.js';
 
+/** Names of the two security schemes, as the Authorize dialog shows them. */
 export const COOKIE_SCHEME = 'session-cookie';
 export const BEARER_SCHEME = 'bearer-jwt';
+
+export const DOCS_PATH = '/docs';
+/** The Swagger UI helpers (CSRF header, Bearer pre-authorization): see swagger-auth.script.ts. */
+export const DOCS_AUTH_SCRIPT_PATH = `${DOCS_PATH}/swagger-auth.js`;
+
+const DESCRIPTION = `Cookie sessions and JWTs side by side, with one registry of sessions.
+
+**Session cookie** (\`${COOKIE_SCHEME}\`): run \`POST /auth/session/login\`. The browser keeps the HttpOnly
+session cookie and sends it by itself; nothing goes into the Authorize dialog. Every POST, PUT, PATCH and
+DELETE made with the cookie must carry \`X-CSRF-Token\`: this page adds it by itself, from the login answer
+(or from \`GET /auth/session/csrf\` after a reload). \`POST /auth/session/logout\` ends the session.
+
+**Bearer JWT** (\`${BEARER_SCHEME}\`): run \`POST /auth/jwt/login\`. This page authorizes itself with the
+returned access token (the Authorize button shows a closed lock) and keeps it across reloads. When it
+expires, run \`POST /auth/jwt/refresh\` with the body \`{}\`: the HttpOnly refresh cookie is sent and the new
+access token is used at once. \`POST /auth/jwt/logout\` ends the session and forgets the token.
+
+When a request carries a Bearer token it is judged by that token alone, never by the cookie.
+
+Errors always have the shape \`{statusCode, message, error}\`. Request bodies are JSON (anything else: 415),
+at most 100 kB (413).`;
 
 export function buildOpenApiDocument(app: INestApplication, cookieName: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Auth server')
-    .setDescription(
-      [
-        'Cookie sessions and JWTs side by side, with one registry of sessions.',
-        '',
-        `**Session cookie** (\`${cookieName}\`): sign in with \`POST /auth/session/login\`; the browser keeps the HttpOnly cookie.`,
-        'State-changing requests made with the cookie carry `X-CSRF-Token`.',
-        '',
-        '**Bearer JWT**: sign in with `POST /auth/jwt/login` and send `Authorization: Bearer <accessToken>`.',
-        '',
-        'Errors always have the shape `{statusCode, message, error}`.',
-      ].join('\n'),
-    )
+    .setDescription(DESCRIPTION)
     .setVersion('1.0')
     .addCookieAuth(
       cookieName,
@@ -26,29 +40,88 @@ export function buildOpenApiDocument(app: INestApplication, cookieName: string):
         type: 'apiKey',
         in: 'cookie',
         name: cookieName,
-        description: 'Session cookie (HttpOnly), set by POST /auth/session/login',
+        description: `Session cookie \`${cookieName}\` (HttpOnly), set by POST /auth/session/login and sent by the browser itself. Leave this field empty: a script cannot set an HttpOnly cookie.`,
       },
       COOKIE_SCHEME,
     )
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /auth/jwt/login' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'Access token from POST /auth/jwt/login or /auth/jwt/refresh (filled in by this page after either).',
+      },
       BEARER_SCHEME,
     )
-    .addTag('users')
-    .addTag('session', 'Cookie sessions')
-    .addTag('jwt', 'Access and refresh tokens')
+    .addTag('users', 'Registration and the signed-in user')
+    .addTag('session', 'Cookie style: sign in and out with an HttpOnly session cookie')
+    .addTag('jwt', 'JWT style: access and refresh tokens, and the public keys that verify them')
     .addTag('sessions', 'One registry of sessions, both styles')
-    .addTag('admin')
-    .addTag('operations')
+    .addTag('admin', 'Needs the admin role, with either style')
+    .addTag('operations', 'Health of the server')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withEdgeResponses(SwaggerModule.createDocument(app, config, { operationIdFactory }));
+}
+
+/**
+ * `usersMe`, `authJwtLogin`: names a client generator can use as they are. Nest's default
+ * (`UsersController_me`) also makes Swagger UI's deep links warn about the underscore.
+ */
+function operationIdFactory(controllerKey: string, methodKey: string): string {
+  const owner = controllerKey.replace(/Controller$/, '');
+  return `${owner.charAt(0).toLowerCase()}${owner.slice(1)}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+}
+
+const ERROR_REF = { $ref: '#/components/schemas/ErrorResponse' };
+
+/**
+ * Answers every request with a body can get before any route runs (from the JSON-only and
+ * body-size edges in src/common/http), added here once instead of on each route.
+ */
+function withEdgeResponses(document: OpenAPIObject): OpenAPIObject {
+  const edge = {
+    '413': { description: 'Body larger than 100 kB', content: { 'application/json': { schema: ERROR_REF } } },
+    '415': { description: 'Body that is not JSON', content: { 'application/json': { schema: ERROR_REF } } },
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const op of [item.post, item.put, item.patch, item.delete]) {
+      if (op?.requestBody) op.responses = { ...edge, ...op.responses };
+    }
+  }
+  return document;
+}
+
+/**
+ * helmet's default CSP, as on every response, but without `upgrade-insecure-requests` when the page
+ * itself came over plain HTTP: there the browser would fetch Swagger UI's scripts and make its calls
+ * over HTTPS, and a server reached by a name other than localhost (a dev box, a container) would
+ * show a blank page. Over HTTPS the app-wide header stays. Scripts remain `'self'` only.
+ */
+const plainHttpCsp = contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } });
+function docsCsp(req: Request, res: Response, next: NextFunction): void {
+  if (req.secure) next();
+  else plainHttpCsp(req, res, next);
 }
 
 export function setupSwagger(app: INestApplication, cookieName: string): void {
   const document = buildOpenApiDocument(app, cookieName);
-  SwaggerModule.setup('docs', app, document, {
+  const script = swaggerAuthScript(BEARER_SCHEME);
+  app.use(DOCS_PATH, docsCsp);
+  // Registered before Swagger UI's own files so that this path is ours.
+  app.getHttpAdapter().get(DOCS_AUTH_SCRIPT_PATH, (_req: Request, res: Response) => {
+    res.type('application/javascript').setHeader('Cache-Control', 'no-cache');
+    res.send(script);
+  });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
-    swaggerOptions: { persistAuthorization: true, withCredentials: true },
+    customSiteTitle: 'Auth server API',
+    customJs: DOCS_AUTH_SCRIPT_PATH,
+    swaggerOptions: {
+      persistAuthorization: true,
+      withCredentials: true,
+      displayRequestDuration: true,
+    },
   });
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   type HealthCheckResult,
@@ -9,6 +9,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/public.decorator.js';
+import { ErrorResponse } from '../common/http/error-response.dto.js';
 import { REDIS, type Redis } from '../redis/redis.module.js';
 
 @ApiTags('operations')
@@ -25,7 +26,31 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: 200 when the database (and Redis, where configured) answers, else 503' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency does not answer' })
+  @ApiOkResponse({
+    description: 'Every dependency answers',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: {
+          type: 'object',
+          additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up'] } } },
+        },
+        error: { type: 'object' },
+        details: {
+          type: 'object',
+          additionalProperties: { type: 'object', properties: { status: { type: 'string' } } },
+        },
+      },
+      example: {
+        status: 'ok',
+        info: { database: { status: 'up' } },
+        error: {},
+        details: { database: { status: 'up' } },
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'A dependency does not answer' })
   check(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [() => this.db.pingCheck('database', { timeout: 1500 })];
     const redis = this.redis;

@@ -7,6 +7,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -14,6 +15,7 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { ApiCsrfHeader } from '../docs/api-csrf-header.decorator.js';
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
 import { SessionRegistry } from './session-registry.service.js';
 import { SessionViewDto } from './session-view.dto.js';
@@ -38,6 +40,8 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "End one of the caller's sessions, of either kind, at once", description: 'With the cookie: requires `X-CSRF-Token`.' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The `id` of a session listed by GET /auth/sessions' })
+  @ApiCsrfHeader()
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponse, description: "Not one of the caller's open sessions" })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Cookie request without a valid X-CSRF-Token' })
@@ -50,6 +54,7 @@ export class SessionsController {
   @Delete()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "End all the caller's sessions but the current one", description: 'With the cookie: requires `X-CSRF-Token`.' })
+  @ApiCsrfHeader()
   @ApiNoContentResponse()
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Cookie request without a valid X-CSRF-Token' })
   async endOthers(@CurrentUser() me: AuthPrincipal): Promise<void> {

@@ -73,7 +73,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const headers: Record<string, string> = {};
       const extra = (exception as HttpException & { headers?: Record<string, string> }).headers;
       if (extra) Object.assign(headers, extra);
-      return { body: this.body(status, status >= 500 ? 'Internal server error' : message), headers };
+      return { body: this.body(status, status >= 500 ? serverMessage(status) : message), headers };
     }
     const status = (exception as { status?: unknown } | null)?.status;
     if (
@@ -94,6 +94,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return { statusCode, message, error: reasonPhrase(statusCode) };
   }
 }
+
+/** A 5xx never carries its exception's text; a 503 says what it is, so clients know to retry. */
+const serverMessage = (status: number): string => (status === 503 ? 'Service unavailable' : 'Internal server error');
 
 function reasonPhrase(status: number): string {
   const name = HttpStatus[status];

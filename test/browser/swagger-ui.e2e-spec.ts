@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import { PASSWORD } from '../support/http.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Both sign-in styles, driven through Swagger UI in Debian's Chromium: every call is made by
+ * clicking "Try it out" and "Execute", and each step checks the status code the page shows.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+// The machine is shared and slow: generous, but a hang still ends with a message.
+const STEP_TIMEOUT = 30_000;
+const TEST_TIMEOUT = 90_000;
+
+// A name that is not loopback, resolved to 127.0.0.1 by Chromium itself: browsers treat localhost
+// as secure and would hide a page that only works there.
+const OTHER_HOST = 'docs.test';
+
+let t: TestApp;
+let port: number;
+let origin: string;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does it when missing)`,
+    );
+  }
+  t = await createTestApp();
+  await t.app.listen(0, '127.0.0.1');
+  port = (t.app.getHttpServer().address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`,
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+
+/** A fresh browser profile (its own cookies and localStorage) on /docs, with Swagger UI rendered. */
+async function openDocs(
+  base = origin,
+): Promise<{ page: Page; context: BrowserContext; problems: string[]; failed: string[] }> {
+  const context = await browser.newContext({ baseURL: base });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  // Anything the page's CSP refused, and any script error, makes the test fail at its end.
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  const failed: string[] = [];
+  page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  await page.goto('/docs', { waitUntil: 'load' });
+  try {
+    await page.locator('.opblock').first().waitFor();
+  } catch (err) {
+    throw new Error(`Swagger UI did not render at ${base}/docs: ${[...problems, ...failed].join('; ')}`, {
+      cause: err,
+    });
+  }
+  return { page, context, problems, failed };
+}
+
+interface Shown {
+  /** The status code Swagger UI shows under "Server response". */
+  status: number;
+  /** The response body as Swagger UI shows it. */
+  text: string;
+  /** The headers the browser sent, cookies included. */
+  headers: Record<string, string>;
+  response: Response;
+}
+
+/** The operation's block in Swagger UI, found by method and path. */
+function operation(page: Page, method: string, path: string) {
+  return page
+    .locator('.opblock')
+    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
+    .filter({ has: page.locator('.opblock-summary-method', { hasText: new RegExp(`^${method}$`) }) });
+}
+
+/**
+ * Opens the operation, clicks "Try it out", fills the path parameters and the JSON body, clicks
+ * "Execute", and returns what the page shows once the server has answered.
+ */
+async function tryItOut(
+  page: Page,
+  method: string,
+  path: string,
+  input: { params?: Record<string, string>; body?: unknown } = {},
+): Promise<Shown> {
+  const op = operation(page, method, path);
+  await op.waitFor();
+  if (!/\bis-open\b/.test((await op.getAttribute('class')) ?? '')) await op.locator('.opblock-summary-control').click();
+  const tryOut = op.locator('button.try-out__btn');
+  if ((await tryOut.textContent())?.trim() === 'Try it out') await tryOut.click();
+  let url = path;
+  for (const [name, value] of Object.entries(input.params ?? {})) {
+    await op.locator(`tr[data-param-name="${name}"] input`).fill(value);
+    url = url.replace(`{${name}}`, encodeURIComponent(value));
+  }
+  if (input.body !== undefined) await op.locator('textarea.body-param__text').fill(JSON.stringify(input.body, null, 2));
+  const clear = op.locator('button.btn-clear');
+  if (await clear.isVisible()) await clear.click();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === url),
+    op.locator('button.execute').click(),
+  ]);
+  const statusCell = op.locator('.live-responses-table tbody .response-col_status').first();
+  await statusCell.waitFor();
+  const status = Number(/\d{3}/.exec((await statusCell.textContent()) ?? '')?.[0]);
+  const body = op.locator('.live-responses-table tbody .response-col_description .highlight-code pre');
+  const text = (await body.count()) > 0 ? ((await body.first().textContent()) ?? '') : '';
+  return { status, text, headers: await response.request().allHeaders(), response };
+}
+
+/** Fails with what the page showed, so a wrong code explains itself. */
+function expectStatus(shown: Shown, expected: number, step: string): void {
+  if (shown.status !== expected) {
+    throw new Error(
+      `${step}: Swagger UI shows ${shown.status}, expected ${expected}. Body shown: ${shown.text.slice(0, 500)}`,
+    );
+  }
+}
+
+async function register(page: Page): Promise<string> {
+  const email = `ui-${randomUUID()}@example.com`;
+  const shown = await tryItOut(page, 'POST', '/users', {
+    body: { email, password: PASSWORD, displayName: 'UI tester' },
+  });
+  expectStatus(shown, 201, 'POST /users');
+  expect(JSON.parse(shown.text)).toMatchObject({ email });
+  return email;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+}
+
+/** Waits until the Authorize button shows a closed (true) or an open (false) lock. */
+async function authorized(page: Page, locked: boolean): Promise<void> {
+  const button = '.auth-wrapper button.authorize';
+  await page.locator(button).waitFor();
+  await page.waitForFunction(`document.querySelector('${button}').classList.contains('locked') === ${locked}`);
+}
+
+describe('Swagger UI in Chromium (e2e)', () => {
+  it(
+    'cookie style: login keeps an HttpOnly cookie, and state-changing calls carry X-CSRF-Token by themselves',
+    async () => {
+      const a = await openDocs();
+      const email = await register(a.page);
+
+      // A second session of the same user, from another browser, to end from the first.
+      const b = await openDocs();
+      expectStatus(
+        await tryItOut(b.page, 'POST', '/auth/session/login', { body: { email, password: PASSWORD } }),
+        200,
+        'login in browser B',
+      );
+      expectStatus(await tryItOut(b.page, 'GET', '/users/me'), 200, 'GET /users/me in browser B');
+
+      const login = await tryItOut(a.page, 'POST', '/auth/session/login', { body: { email, password: PASSWORD } });
+      expectStatus(login, 200, 'POST /auth/session/login');
+      const { csrfToken } = JSON.parse(login.text) as { csrfToken: string };
+      const cookies = await a.context.cookies();
+      expect(cookies).toContainEqual(
+        expect.objectContaining({ name: 'sid', httpOnly: true, sameSite: 'Lax', path: '/' }),
+      );
+      // The cookie is out of reach of the page's scripts.
+      expect(await a.page.evaluate('document.cookie')).not.toMatch(/sid=/);
+
+      const me = await tryItOut(a.page, 'GET', '/users/me');
+      expectStatus(me, 200, 'GET /users/me');
+      expect(JSON.parse(me.text)).toMatchObject({ email });
+      expect(me.headers['authorization']).toBeUndefined();
+
+      const list = await tryItOut(a.page, 'GET', '/auth/sessions');
+      expectStatus(list, 200, 'GET /auth/sessions');
+      const sessions = JSON.parse(list.text) as { id: string; kind: string; current: boolean }[];
+      expect(sessions).toHaveLength(2);
+      expect(sessions.filter((s) => s.current)).toHaveLength(1);
+      const other = sessions.find((s) => !s.current)!;
+      expect(other.kind).toBe('cookie');
+
+      // No token was typed in anywhere: the page added it, and without it the answer would be 403.
+      const end = await tryItOut(a.page, 'DELETE', '/auth/sessions/{id}', { params: { id: other.id } });
+      expectStatus(end, 204, 'DELETE /auth/sessions/{id}');
+      expect(end.headers['x-csrf-token']).toBe(csrfToken);
+      expectStatus(
+        await tryItOut(b.page, 'GET', '/users/me'),
+        401,
+        'GET /users/me in browser B after its session ended',
+      );
+
+      // After a reload the token is learnt again from GET /auth/session/csrf, still with no typing.
+      await a.page.reload({ waitUntil: 'load' });
+      await a.page.locator('.opblock').first().waitFor();
+      const logout = await tryItOut(a.page, 'POST', '/auth/session/logout');
+      expectStatus(logout, 204, 'POST /auth/session/logout after a reload');
+      expect(logout.headers['x-csrf-token']).toBe(csrfToken);
+      expectStatus(await tryItOut(a.page, 'GET', '/users/me'), 401, 'GET /users/me after logout');
+
+      await screenshot(a.page, 'swagger-ui-cookie.png');
+      expect([...a.problems, ...b.problems]).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'JWT style: login authorizes the page with the access token, which survives a reload, and refresh works by the cookie',
+    async () => {
+      const c = await openDocs();
+      const email = await register(c.page);
+      await authorized(c.page, false);
+
+      const login = await tryItOut(c.page, 'POST', '/auth/jwt/login', { body: { email, password: PASSWORD } });
+      expectStatus(login, 200, 'POST /auth/jwt/login');
+      const first = JSON.parse(login.text) as { accessToken: string };
+      await authorized(c.page, true);
+      // Only the refresh cookie: no session cookie could be what authenticates below.
+      expect((await c.context.cookies()).map((k) => k.name)).toEqual(['refresh_token']);
+
+      const me = await tryItOut(c.page, 'GET', '/users/me');
+      expectStatus(me, 200, 'GET /users/me with the Bearer token');
+      expect(JSON.parse(me.text)).toMatchObject({ email });
+      expect(me.headers['authorization']).toBe(`Bearer ${first.accessToken}`);
+
+      await c.page.reload({ waitUntil: 'load' });
+      await c.page.locator('.opblock').first().waitFor();
+      const again = await tryItOut(c.page, 'GET', '/users/me');
+      expectStatus(again, 200, 'GET /users/me after a reload');
+      expect(again.headers['authorization']).toBe(`Bearer ${first.accessToken}`);
+
+      // The example body `{}` sends no token: the HttpOnly refresh cookie is what is spent.
+      const refresh = await tryItOut(c.page, 'POST', '/auth/jwt/refresh', { body: {} });
+      expectStatus(refresh, 200, 'POST /auth/jwt/refresh');
+      expect(refresh.headers['cookie']).toMatch(/refresh_token=/);
+      const second = JSON.parse(refresh.text) as { accessToken: string };
+      expect(second.accessToken).not.toBe(first.accessToken);
+
+      const after = await tryItOut(c.page, 'GET', '/users/me');
+      expectStatus(after, 200, 'GET /users/me with the refreshed token');
+      expect(after.headers['authorization']).toBe(`Bearer ${second.accessToken}`);
+
+      // Signing out from the page also forgets the token there.
+      expectStatus(await tryItOut(c.page, 'POST', '/auth/jwt/logout'), 204, 'POST /auth/jwt/logout');
+      await authorized(c.page, false);
+      const gone = await tryItOut(c.page, 'GET', '/users/me');
+      expectStatus(gone, 401, 'GET /users/me after JWT logout');
+      expect(gone.headers['authorization']).toBeUndefined();
+
+      await screenshot(c.page, 'swagger-ui-jwt.png');
+      expect(c.problems).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'works over plain HTTP under a host name that is not loopback: nothing is upgraded to HTTPS',
+    async () => {
+      const d = await openDocs(`http://${OTHER_HOST}:${port}`);
+      await register(d.page);
+      expect(d.failed).toEqual([]);
+      // Chrome notes that it ignores Cross-Origin-Opener-Policy on an http origin: not a fault of the page.
+      expect(d.problems.filter((p) => !p.includes('Cross-Origin-Opener-Policy'))).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+});
