@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../src/audit/audit.service.js';
+import { AuthEvent } from '../src/audit/auth-event.entity.js';
 import { PASSWORD, register } from './support/http.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -16,12 +17,14 @@ describe('Audit trail (e2e)', () => {
   it('purges events older than AUDIT_RETENTION_DAYS and keeps newer ones', async () => {
     const user = await register(t.http);
     await request(t.http).post('/auth/session/login').send({ email: user.email, password: PASSWORD }).expect(200);
-    const db = t.app.get(DataSource);
-    const count = async (): Promise<number> => Number(((await db.query('SELECT COUNT(*) AS n FROM auth_events WHERE "userId" = ?', [user.id])) as { n: number }[])[0]!.n);
+    // Through the repository, not SQL: the spec runs on SQLite and on PostgreSQL (jest.config.js).
+    const events = t.app.get(DataSource).getRepository(AuthEvent);
+    const count = (): Promise<number> => events.countBy({ userId: user.id });
     const before = await count();
     expect(before).toBeGreaterThan(0);
     // One of them is made two days old.
-    await db.query(`UPDATE auth_events SET "createdAt" = datetime('now', '-2 days') WHERE id = (SELECT MIN(id) FROM auth_events WHERE "userId" = ?)`, [user.id]);
+    const oldest = await events.findOne({ where: { userId: user.id }, order: { id: 'ASC' } });
+    await events.update(oldest!.id, { createdAt: new Date(Date.now() - 2 * 86_400_000) });
     const purged = await t.app.get(AuditService).purge();
     expect(purged).toBe(1);
     expect(await count()).toBe(before - 1);

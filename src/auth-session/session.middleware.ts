@@ -40,7 +40,15 @@ export class SessionMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    // A store that cannot answer must not look like "no session": the request fails with a 503.
-    this.handler(req, res, (err?: unknown) => next(err ? new DomainError('UNAVAILABLE', 'Service unavailable') : undefined));
+    this.handler(req, res, (err?: unknown) => {
+      if (!err) return next();
+      // With `unset: 'destroy'`, express-session deletes the stored session when the response ends
+      // with no session loaded, which is the case when the store failed to load it: a store that
+      // was only slow (the delete is sent after the load timed out) would sign the user out.
+      // Forgetting the id leaves the session alone; it is read again on the next request.
+      delete (req as { sessionID?: string }).sessionID;
+      // A store that cannot answer must not look like "no session": the request fails with a 503.
+      next(new DomainError('UNAVAILABLE', 'Service unavailable'));
+    });
   }
 }

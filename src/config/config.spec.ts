@@ -120,6 +120,24 @@ describe('config namespaces: defaults', () => {
       url: 'postgres://u@h/db',
     });
   });
+
+  it('takes a PostgreSQL schema from ?schema=, off the URL the driver sees, keeping the other parameters', () => {
+    expect(
+      databaseOptionsFromEnv(parseEnv({ DATABASE_URL: 'postgres://u:p%40ss@h:5432/db?schema=auth_1&sslmode=require' })),
+    ).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p%40ss@h:5432/db?sslmode=require',
+      schema: 'auth_1',
+    });
+    // Unquoted in search_path, which folds case: only names that mean the same quoted or not.
+    for (const schema of ['Auth', 'a-b', '1abc', 'a;drop', '', 'x'.repeat(64)]) {
+      setEnv({ DATABASE_URL: `postgres://u@h/db?schema=${encodeURIComponent(schema)}` });
+      expectOneLineNaming(
+        configError(() => databaseOptionsFromEnv()),
+        'DATABASE_URL',
+      );
+    }
+  });
 });
 
 describe('config namespaces: bad values stop start-up naming the variable', () => {

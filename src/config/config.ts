@@ -17,12 +17,41 @@ const list = (value: string | undefined): string[] =>
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
-export function databaseOptionsFromEnv(e: Env = env()): { kind: DatabaseKind; url: string; sqlitePath?: string } {
+export function databaseOptionsFromEnv(e: Env = env()): {
+  kind: DatabaseKind;
+  url: string;
+  sqlitePath?: string;
+  /** PostgreSQL schema the app's tables live in (`?schema=` in the URL); unset: the server's default. */
+  schema?: string;
+} {
   if (e.DATABASE_URL.startsWith('sqlite:')) {
     const file = e.DATABASE_URL.slice('sqlite:'.length);
     return { kind: 'sqlite', url: e.DATABASE_URL, sqlitePath: file === ':memory:' ? ':memory:' : resolve(file) };
   }
-  return { kind: 'postgres', url: e.DATABASE_URL };
+  return postgresOptions(e.DATABASE_URL);
+}
+
+/**
+ * Several deployments (or test runs) can share one database, each in its own schema:
+ * `postgres://…/db?schema=auth`. The parameter is ours, not libpq's, so it leaves the URL here.
+ * Lower-case only: the name goes unquoted into `search_path`, which folds case.
+ */
+function postgresOptions(raw: string): { kind: 'postgres'; url: string; schema?: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('Invalid configuration: DATABASE_URL is not a valid postgres:// URL');
+  }
+  const schema = url.searchParams.get('schema');
+  if (schema === null) return { kind: 'postgres', url: raw };
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError(
+      'Invalid configuration: DATABASE_URL schema must be 1 to 63 lower-case letters, digits or _, not starting with a digit',
+    );
+  }
+  url.searchParams.delete('schema');
+  return { kind: 'postgres', url: url.toString(), schema };
 }
 
 /** Where generated secrets live: the SQLite file's folder, or `./data`. */

@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { databaseConfig } from '../config/config.js';
-import { dataSourceOptions } from './data-source-options.js';
+import { dataSourceOptions, openDataSource } from './data-source-options.js';
 
 @Module({
   imports: [
@@ -15,6 +15,8 @@ import { dataSourceOptions } from './data-source-options.js';
         // Fail fast at start-up instead of retrying for a minute: a supervisor restarts the process.
         return { ...dataSourceOptions(db), retryAttempts: 0 };
       },
+      // Migrations under a lock, so instances starting together do not race for them.
+      dataSourceFactory: (options) => openDataSource(options!),
     }),
   ],
 })

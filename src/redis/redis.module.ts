@@ -2,10 +2,14 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nes
 import type { ConfigType } from '@nestjs/config';
 import { createClient, type RedisClientType } from 'redis';
 import { redisConfig } from '../config/config.js';
+import { withCommandDeadline } from './command-deadline.js';
 
 /** The shared Redis client, or `null` when `REDIS_URL` is unset (every store is then embedded). */
 export const REDIS = Symbol('REDIS');
 export type Redis = RedisClientType;
+
+/** Longest wait for one Redis reply; every command this server sends is a single-key O(1) step or a short script. */
+const REDIS_COMMAND_DEADLINE_MS = 2000;
 
 @Global()
 @Module({
@@ -33,7 +37,8 @@ export type Redis = RedisClientType;
           down = false;
         });
         await client.connect();
-        return client;
+        // Nor may a Redis that is connected but silent hold a request: past the deadline, a 503.
+        return withCommandDeadline(client, REDIS_COMMAND_DEADLINE_MS);
       },
     },
   ],

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { type SessionData, Store } from 'express-session';
+import type { Request } from 'express';
+import { type Session, type SessionData, Store } from 'express-session';
 import type { DataSource } from 'typeorm';
+import { markLoaded, wasLoaded } from './loaded-session.js';
 import { cookieExpiry } from './session-expiry.js';
 
 type Callback<T = void> = (err: unknown, value?: T) => void;
@@ -40,6 +42,11 @@ export class EmbeddedSessionStore extends Store {
     settle(this.find(sid), cb);
   }
 
+  override createSession(req: Request, session: SessionData): Session & SessionData {
+    return markLoaded(super.createSession(req, session));
+  }
+
+  /** A session loaded earlier is only updated: one deleted meanwhile stays deleted. */
   override set(sid: string, session: SessionData, cb?: Callback): void {
     settle(this.save(sid, session), cb);
   }
@@ -87,7 +94,10 @@ export class EmbeddedSessionStore extends Store {
     const expiresAt = cookieExpiry(session) ?? Date.now() + this.defaultTtlSeconds * 1000;
     // A session already past its expiry is as good as ended (connect-redis does the same).
     if (expiresAt <= Date.now()) return this.sql.write('destroy', [sid]);
-    return this.sql.write('upsert', [sid, JSON.stringify(session), expiresAt]);
+    const data = JSON.stringify(session);
+    return wasLoaded(session)
+      ? this.sql.write('update', [data, expiresAt, sid])
+      : this.sql.write('upsert', [sid, data, expiresAt]);
   }
 }
 
@@ -102,15 +112,16 @@ function settle<T>(work: Promise<T>, cb: Callback<T> | undefined): void {
   );
 }
 
-type Write = 'upsert' | 'destroy' | 'purge';
+type Write = 'upsert' | 'update' | 'destroy' | 'purge';
 
-/** The four statements, with the placeholder syntax of the driver (the only difference between the two). */
+/** The statements, with the placeholder syntax of the driver (the only difference between the two). */
 function statements(p: (i: number) => string): { read: string } & Record<Write, string> {
   return {
     read: `SELECT "data" FROM "http_sessions" WHERE "sid" = ${p(1)} AND "expiresAt" > ${p(2)}`,
     upsert:
       `INSERT INTO "http_sessions" ("sid", "data", "expiresAt") VALUES (${p(1)}, ${p(2)}, ${p(3)}) ` +
       `ON CONFLICT ("sid") DO UPDATE SET "data" = excluded."data", "expiresAt" = excluded."expiresAt"`,
+    update: `UPDATE "http_sessions" SET "data" = ${p(1)}, "expiresAt" = ${p(2)} WHERE "sid" = ${p(3)}`,
     destroy: `DELETE FROM "http_sessions" WHERE "sid" = ${p(1)}`,
     purge: `DELETE FROM "http_sessions" WHERE "expiresAt" <= ${p(1)}`,
   };
@@ -137,6 +148,7 @@ function sqliteRunner(dataSource: DataSource): SqlRunner {
   const read = db.prepare(sql.read).pluck();
   const writes: Record<Write, SqliteStatement> = {
     upsert: db.prepare(sql.upsert),
+    update: db.prepare(sql.update),
     destroy: db.prepare(sql.destroy),
     purge: db.prepare(sql.purge),
   };

@@ -1,6 +1,8 @@
 import { RedisStore } from 'connect-redis';
-import type { SessionData } from 'express-session';
+import type { Request } from 'express';
+import type { Session, SessionData } from 'express-session';
 import type { Redis } from '../redis/redis.module.js';
+import { markLoaded, wasLoaded } from './loaded-session.js';
 import { cookieExpiry } from './session-expiry.js';
 
 type Callback = (err: unknown, session?: SessionData | null) => void;
@@ -14,9 +16,13 @@ type Callback = (err: unknown, session?: SessionData | null) => void;
  */
 export class RedisSessionStore extends RedisStore {
   /** @param defaultTtlSeconds the lifetime of a session whose cookie has no `expires`. */
-  constructor(client: Redis, prefix: string, defaultTtlSeconds: number) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly defaultTtlSeconds: number,
+  ) {
     super({
-      client,
+      client: redis,
       prefix,
       ttl: defaultTtlSeconds,
       // express-session calls `touch` on every request whose session is unchanged, to slide its
@@ -25,6 +31,24 @@ export class RedisSessionStore extends RedisStore {
       // which reaches Redis through `set` with a fresh TTL.
       disableTouch: true,
     });
+  }
+
+  override createSession(req: Request, session: SessionData): Session & SessionData {
+    return markLoaded(super.createSession(req, session));
+  }
+
+  /** A session loaded earlier is only updated (`SET … XX`): one deleted meanwhile stays deleted. */
+  override set(sid: string, session: SessionData, cb?: Callback): Promise<void> {
+    if (!wasLoaded(session)) return super.set(sid, session, cb) as Promise<void>;
+    const expiresAt = cookieExpiry(session);
+    const ttl = expiresAt === undefined ? this.defaultTtlSeconds : Math.ceil((expiresAt - Date.now()) / 1000);
+    if (ttl <= 0) return this.destroy(sid, cb) as Promise<void>;
+    return this.redis
+      .set(this.prefix + sid, JSON.stringify(session), { expiration: { type: 'EX', value: ttl }, condition: 'XX' })
+      .then(
+        () => cb?.(null),
+        (err: unknown) => cb?.(err),
+      );
   }
 
   /**

@@ -123,6 +123,35 @@ export function sessionStoreContract(name: string, open: (defaultTtlSeconds: num
       expect(await subject.storedExpiry(sid)).toBe(expiry);
     });
 
+    it('saves a loaded session back, but never brings back one deleted since it was loaded', async () => {
+      // express-session's path: `load` builds the request's session, `save` writes it through `set`.
+      const load = (sid: string): Promise<session.Session & SessionData> =>
+        new Promise((resolve, reject) => {
+          subject.store.load(sid, (err: unknown, value?: SessionData) =>
+            err || !value ? reject(asError(err ?? 'not found')) : resolve(value as session.Session & SessionData),
+          );
+        });
+      const save = (s: session.Session): Promise<void> =>
+        new Promise((resolve, reject) => s.save((err?: unknown) => (err ? reject(asError(err)) : resolve())));
+
+      const kept = newSid();
+      await set(kept, newSession(60_000, { seen: 1 }));
+      const live = await load(kept);
+      Object.assign(live, { seen: 2 });
+      await save(live);
+      expect(await get(kept)).toMatchObject({ seen: 2 });
+
+      // A request loaded it; a logout elsewhere deleted it; the request then saves its copy.
+      const ended = newSid();
+      await set(ended, newSession(60_000, { seen: 1 }));
+      const stale = await load(ended);
+      await destroy(ended);
+      Object.assign(stale, { seen: 2 });
+      await save(stale);
+      expect(await get(ended)).toBeNull();
+      expect(await subject.storedExpiry(ended)).toBeNull();
+    });
+
     it('keeps sessions across a restart', async () => {
       const sid = newSid();
       await set(sid, newSession(60_000, { user: { id: 'u-1' } }));

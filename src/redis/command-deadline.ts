@@ -1,0 +1,80 @@
+/**
+ * Raised when Redis has not answered a command in time. The stores treat it like any other Redis
+ * failure: the request gets a 503.
+ */
+export class RedisDeadlineError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = 'RedisDeadlineError';
+  }
+}
+
+/** Methods that are not one command: connecting, closing, subscriptions that last. */
+const UNTIMED = new Set<PropertyKey>([
+  'connect',
+  'close',
+  'quit',
+  'disconnect',
+  'destroy',
+  'subscribe',
+  'unsubscribe',
+  'pSubscribe',
+  'pUnsubscribe',
+  'sSubscribe',
+  'sUnsubscribe',
+]);
+
+/** Methods that return a transaction builder, whose `exec` is the command to time. */
+const TRANSACTIONS = new Set<PropertyKey>(['multi', 'MULTI']);
+
+/**
+ * The client with a deadline on every command. node-redis' own `commandOptions.timeout` covers
+ * only a command's wait to be written, not its wait for the reply: a Redis that is connected but
+ * does not answer (paused, swapping, a half-open link) would hold every request that needs it,
+ * for as long as it stays silent. Here the caller's promise rejects at the deadline instead; a
+ * reply that comes later is dropped. One timer per command, no other cost on the hot path.
+ * A transaction (`multi()…exec()`, used by the rate limiter) gets the deadline on its `exec`.
+ */
+export function withCommandDeadline<T extends object>(client: T, ms: number): T {
+  const wrappers = new Map<PropertyKey, unknown>();
+  const timed: T = new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function' || UNTIMED.has(property)) return value;
+      let wrapper = wrappers.get(property);
+      if (!wrapper) {
+        const method = value as (...args: unknown[]) => unknown;
+        wrapper = (...args: unknown[]): unknown => {
+          const result = method.apply(target, args);
+          if (result instanceof Promise) return deadline(result, ms);
+          // A chained call (`multi().set(…)`) stays on the timed side.
+          if (result === target) return timed;
+          if (TRANSACTIONS.has(property) && typeof result === 'object' && result !== null) {
+            return withCommandDeadline(result, ms);
+          }
+          return result;
+        };
+        wrappers.set(property, wrapper);
+      }
+      return wrapper;
+    },
+  });
+  return timed;
+}
+
+function deadline<T>(pending: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RedisDeadlineError(ms)), ms);
+    // Settling after the deadline is a no-op, and a late rejection is handled here, not left unhandled.
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
