@@ -7,6 +7,7 @@ import { type JwtAlgorithm } from '../../config/env.js';
 import { ROLES, type Role } from '../../users/user.entity.js';
 import { JwtKeysService } from '../keys/jwt-keys.service.js';
 import { signEdDsa, verifyEdDsa } from './eddsa-jws.js';
+import { verifyHs256 } from './hs256-jws.js';
 
 /**
  * Access tokens: compact JWS, header exactly `{alg, typ: "JWT", kid}`, claims exactly
@@ -15,6 +16,9 @@ import { signEdDsa, verifyEdDsa } from './eddsa-jws.js';
  * - Signing goes through @nestjs/jwt (jsonwebtoken) for HS256, RS256 and ES256, handed the
  *   KeyObject built once by JwtKeysService (≈45× faster than a string secret, see there). EdDSA,
  *   which jsonwebtoken does not implement, is signed and verified on node:crypto (eddsa-jws.ts).
+ *   HS256 is verified on node:crypto too (hs256-jws.ts): on the Bearer hot path jsonwebtoken costs
+ *   about three times the HMAC it wraps (`bench/micro.ts`). RS256 and ES256 verify through
+ *   @nestjs/jwt, where the public-key operation dominates. Every path checks the same things.
  *   JwtModule must be registered with no `secret`/`privateKey`/`signOptions` (`register({})`):
  *   @nestjs/jwt prefers a module-level secret over the per-call key and merges module sign options.
  * - `iat` has millisecond precision (RFC 7519 §2: a NumericDate may be non-integer). A per-user
@@ -119,8 +123,10 @@ export class AccessTokenSigner {
 export class AccessTokenVerifier {
   private readonly algorithm: JwtAlgorithm;
   private readonly options: AccessVerifyOptions;
-  /** The same options, typed for @nestjs/jwt; undefined for EdDSA, which does not go through it. */
+  /** The same options, typed for @nestjs/jwt: RS256 and ES256, which go through it. */
   private readonly jwtOptions: JwtVerifyOptions | undefined;
+  /** HS256 and EdDSA: the signature checked on node:crypto, then the claims by `registeredClaimsHold`. */
+  private readonly direct: ((token: string, key: KeyObject) => unknown) | undefined;
 
   constructor(
     private readonly jwt: JwtService,
@@ -136,8 +142,9 @@ export class AccessTokenVerifier {
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       complete: false,
     };
+    this.direct = algorithm === 'HS256' ? verifyHs256 : algorithm === 'EdDSA' ? verifyEdDsa : undefined;
     this.jwtOptions =
-      algorithm === 'EdDSA'
+      algorithm === 'HS256' || algorithm === 'EdDSA'
         ? undefined
         : { ...this.options, algorithms: [algorithm] satisfies JwtVerifyOptions['algorithms'] };
   }
@@ -185,10 +192,12 @@ export class AccessTokenVerifier {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
     const key = this.keyFor(token);
     if (!key) return null;
-    if (!this.jwtOptions) {
-      const claims = parseAccessClaims(verifyEdDsa(token, key));
+    if (this.direct) {
+      const claims = parseAccessClaims(this.direct(token, key));
       return claims && this.registeredClaimsHold(claims) ? claims : null;
     }
+    // Unreachable: every algorithm has one of the two paths.
+    if (!this.jwtOptions) return null;
     let payload: unknown;
     try {
       // @nestjs/jwt types the per-call key as string | Buffer but hands it unchanged to

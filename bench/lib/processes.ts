@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from '../load.js';
+import type { FromServer, ServerStats, ToServer } from '../server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Compiled entry points, beside this file's folder in dist/bench. */
+const SERVER_JS = join(here, '..', 'server.js');
+const LOAD_JS = join(here, '..', 'load.js');
+
+export interface Pinning {
+  /** CPU list for the servers and for the load generator, or null when not pinned. */
+  server: string | null;
+  load: string | null;
+  note: string;
+}
+
+/** Server on core 0, load generator on core 1, when there are two cores and taskset. */
+export function detectPinning(): Pinning {
+  const cores = availableParallelism();
+  const taskset = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+  if (cores >= 2 && taskset)
+    return { server: '0', load: '1', note: `servers on CPU 0, load generator on CPU 1 (taskset), ${cores} CPUs` };
+  return { server: null, load: null, note: taskset ? `not pinned: ${cores} CPU` : 'not pinned: taskset not found' };
+}
+
+function command(cpu: string | null, args: string[]): [string, string[]] {
+  return cpu === null ? [process.execPath, args] : ['taskset', ['-c', cpu, process.execPath, ...args]];
+}
+
+export interface ServerOptions {
+  name: string;
+  env: Record<string, string>;
+  cpu: string | null;
+  /** Where its stdout/stderr go. */
+  logFile: string;
+  /** Write a V8 CPU profile into this folder on exit. */
+  cpuProfDir?: string;
+}
+
+/** A bench server process (bench/server.ts) and its IPC channel. */
+export class ServerProcess {
+  port = 0;
+  private child: ChildProcess | undefined;
+  private readonly waiters: ((m: FromServer) => boolean)[] = [];
+  private exited: Promise<number | null> | undefined;
+
+  constructor(readonly options: ServerOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(timeoutMs = 60_000): Promise<void> {
+    const { env, cpu, logFile, cpuProfDir } = this.options;
+    const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, SERVER_JS] : [SERVER_JS];
+    // Started on any core (booting a Nest app is the slowest part of a run, and several boot at
+    // once), pinned once ready: every thread, the threadpool's included.
+    const log = openSync(logFile, 'a');
+    const child = spawn(process.execPath, nodeArgs, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', log, log, 'ipc'],
+    });
+    closeSync(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.on('message', (m: FromServer) => {
+      const i = this.waiters.findIndex((w) => w(m));
+      if (i >= 0) this.waiters.splice(i, 1);
+    });
+    const ready = await Promise.race([
+      this.next((m) => m.t === 'ready' || m.t === 'failed'),
+      this.exited.then((): FromServer => ({ t: 'failed', message: 'exited' })),
+      new Promise<FromServer>((resolve) =>
+        setTimeout(() => resolve({ t: 'failed', message: 'timed out' }), timeoutMs).unref(),
+      ),
+    ]);
+    if (ready.t !== 'ready') {
+      this.child.kill('SIGKILL');
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
+      throw new Error(
+        `bench server ${this.name} did not start (${ready.t === 'failed' ? ready.message.split('\n')[0] : ready.t}); log ${logFile}:\n${tail}`,
+      );
+    }
+    this.port = ready.port;
+    if (
+      cpu !== null &&
+      spawnSync('taskset', ['-a', '-p', '-c', cpu, String(child.pid)], { stdio: 'ignore' }).status !== 0
+    ) {
+      throw new Error(`bench: could not pin ${this.name} to CPU ${cpu}`);
+    }
+  }
+
+  async setFixedUser(id: string): Promise<void> {
+    const done = this.next((m) => m.t === 'fixed-user-set');
+    this.send({ t: 'fixed-user', id });
+    await done;
+  }
+
+  /** Memory and event-loop figures since the last reset; `reset` starts a new window. */
+  async stats(reset = true): Promise<ServerStats> {
+    const reply = this.next((m) => m.t === 'stats');
+    this.send({ t: 'stats', reset });
+    const m = await reply;
+    if (m.t !== 'stats') throw new Error('unexpected reply');
+    return m.stats;
+  }
+
+  /** The server's monotonic clock, µs (for cutting its CPU profile to a window). */
+  async mark(): Promise<number> {
+    const reply = this.next((m) => m.t === 'mark');
+    this.send({ t: 'mark' });
+    const m = await reply;
+    return m.t === 'mark' ? m.us : 0;
+  }
+
+  /** SIGTERM, then SIGKILL after a while; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.child || !this.exited) return null;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const killer = setTimeout(() => this.child?.kill('SIGKILL'), 15_000);
+    const code = await this.exited;
+    clearTimeout(killer);
+    return code;
+  }
+
+  private send(m: ToServer): void {
+    this.child?.send(m);
+  }
+
+  private next(match: (m: FromServer) => boolean): Promise<FromServer> {
+    return new Promise((resolve) => {
+      this.waiters.push((m) => {
+        if (!match(m)) return false;
+        resolve(m);
+        return true;
+      });
+    });
+  }
+}
+
+/** Runs one load in a separate process pinned to the load generator's core. */
+export function runLoad(spec: LoadSpec, cpu: string | null): Promise<LoadResult> {
+  const [cmd, args] = command(cpu, [LOAD_JS, Buffer.from(JSON.stringify(spec)).toString('base64')]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited ${code}: ${err.trim()}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult);
+      } catch {
+        reject(new Error(`load generator printed no result: ${out} ${err}`));
+      }
+    });
+  });
+}
+
+export function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+}
