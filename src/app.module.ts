@@ -11,7 +11,16 @@ import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, RedisModule, UsersModule, AuthModule, AdminModule, HealthModule],
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    RedisModule,
+    UsersModule,
+    AuthModule,
+    AdminModule,
+    HealthModule,
+  ],
   providers: [
     // Global enhancers as providers, so an app built from AppModule in a test behaves like production.
     {

@@ -65,7 +65,9 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
       ];
       for (const [method, path] of routes) {
         await (request(t.http) as unknown as Record<string, (p: string) => request.Test>)[method]!(path).expect(401);
-        await (request(t.http) as unknown as Record<string, (p: string) => request.Test>)[method]!(path).set(user.write).expect(403);
+        await (request(t.http) as unknown as Record<string, (p: string) => request.Test>)[method]!(path)
+          .set(user.write)
+          .expect(403);
       }
       // The victim was not touched by any of it.
       await request(t.http).post('/auth/session/login').send({ email: victim.email, password: PASSWORD }).expect(200);
@@ -74,27 +76,49 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
     it('forced logout ends the cookie, the access token and the refresh token, while a login in the same second works', async () => {
       const victim = await register(t.http);
       const browser = await sessionLogin(t.http, victim.email);
-      const jwt = (await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200)).body as { accessToken: string; refreshToken: string };
+      const jwt = (
+        await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200)
+      ).body as { accessToken: string; refreshToken: string };
 
-      const sessions = (await request(t.http).get(`/admin/users/${victim.id}/sessions`).set(admin.read).expect(200)).body as { kind: string }[];
+      const sessions = (await request(t.http).get(`/admin/users/${victim.id}/sessions`).set(admin.read).expect(200))
+        .body as { kind: string }[];
       expect(sessions.map((s) => s.kind).sort()).toEqual(['cookie', 'jwt']);
 
       await request(t.http).post(`/admin/users/${victim.id}/logout`).set(admin.write).expect(204);
-      const relogin = await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200);
+      const relogin = await request(t.http)
+        .post('/auth/jwt/login')
+        .send({ email: victim.email, password: PASSWORD })
+        .expect(200);
       const cookieAgain = await sessionLogin(t.http, victim.email);
 
       await request(t.http).get('/users/me').set('Cookie', browser.cookie).expect(401);
-      const refused = await request(t.http).get('/users/me').set('Authorization', `Bearer ${jwt.accessToken}`).expect(401);
+      const refused = await request(t.http)
+        .get('/users/me')
+        .set('Authorization', `Bearer ${jwt.accessToken}`)
+        .expect(401);
       expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
       await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: jwt.refreshToken }).expect(401);
 
-      await request(t.http).get('/users/me').set('Authorization', `Bearer ${(relogin.body as { accessToken: string }).accessToken}`).expect(200);
+      await request(t.http)
+        .get('/users/me')
+        .set('Authorization', `Bearer ${(relogin.body as { accessToken: string }).accessToken}`)
+        .expect(200);
       await request(t.http).get('/users/me').set('Cookie', cookieAgain.cookie).expect(200);
-      await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: (relogin.body as { refreshToken: string }).refreshToken }).expect(200);
-      const after = (await request(t.http).get(`/admin/users/${victim.id}/sessions`).set(admin.read).expect(200)).body as unknown[];
+      await request(t.http)
+        .post('/auth/jwt/refresh')
+        .send({ refreshToken: (relogin.body as { refreshToken: string }).refreshToken })
+        .expect(200);
+      const after = (await request(t.http).get(`/admin/users/${victim.id}/sessions`).set(admin.read).expect(200))
+        .body as unknown[];
       expect(after).toHaveLength(2);
 
-      const trail = (await request(t.http).get('/admin/audit').query({ userId: victim.id, type: 'user.forced_logout' }).set(admin.read).expect(200)).body as { events: EventView[] };
+      const trail = (
+        await request(t.http)
+          .get('/admin/audit')
+          .query({ userId: victim.id, type: 'user.forced_logout' })
+          .set(admin.read)
+          .expect(200)
+      ).body as { events: EventView[] };
       expect(trail.events).toHaveLength(1);
       expect(trail.events[0]).toMatchObject({ type: 'user.forced_logout', userId: victim.id, actorId: admin.id });
     });
@@ -102,48 +126,93 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
     it('deleting a user refuses their cookie and token at once; unknown ids are 404', async () => {
       const victim = await register(t.http);
       const browser = await sessionLogin(t.http, victim.email);
-      const jwt = (await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200)).body as { accessToken: string };
+      const jwt = (
+        await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200)
+      ).body as { accessToken: string };
       await request(t.http).delete(`/admin/users/${victim.id}`).set(admin.write).expect(204);
       await request(t.http).get('/users/me').set('Cookie', browser.cookie).expect(401);
       await request(t.http).get('/auth/sessions').set('Authorization', `Bearer ${jwt.accessToken}`).expect(401);
       await request(t.http).post('/auth/session/login').send({ email: victim.email, password: PASSWORD }).expect(401);
       await request(t.http).delete(`/admin/users/${victim.id}`).set(admin.write).expect(404);
       await request(t.http).post('/admin/users/not-a-uuid/logout').set(admin.write).expect(404);
-      await request(t.http).get('/admin/users/00000000-0000-4000-8000-000000000000/sessions').set(admin.read).expect(404);
+      await request(t.http)
+        .get('/admin/users/00000000-0000-4000-8000-000000000000/sessions')
+        .set(admin.read)
+        .expect(404);
     });
 
     it('the audit trail holds each event type after the action that causes it, filtered by user and type, newest first, with a cursor', async () => {
       const user = await register(t.http);
       const agent = { 'User-Agent': 'audit-agent/1.0' };
-      await request(t.http).post('/auth/session/login').set(agent).send({ email: user.email, password: 'wrong password!!' }).expect(401);
+      await request(t.http)
+        .post('/auth/session/login')
+        .set(agent)
+        .send({ email: user.email, password: 'wrong password!!' })
+        .expect(401);
       const s = await sessionLogin(t.http, user.email, PASSWORD, agent);
-      await request(t.http).post('/auth/session/logout').set('Cookie', s.cookie).set('X-CSRF-Token', s.csrfToken).expect(204);
-      const j1 = (await request(t.http).post('/auth/jwt/login').set(agent).send({ email: user.email, password: PASSWORD }).expect(200)).body as { refreshToken: string };
-      await request(t.http).post("/auth/jwt/refresh").send({ refreshToken: j1.refreshToken }).expect(200);
+      await request(t.http)
+        .post('/auth/session/logout')
+        .set('Cookie', s.cookie)
+        .set('X-CSRF-Token', s.csrfToken)
+        .expect(204);
+      const j1 = (
+        await request(t.http)
+          .post('/auth/jwt/login')
+          .set(agent)
+          .send({ email: user.email, password: PASSWORD })
+          .expect(200)
+      ).body as { refreshToken: string };
+      await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: j1.refreshToken }).expect(200);
       await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: j1.refreshToken }).expect(401); // reuse
       await sessionLogin(t.http, user.email);
       const s3 = await sessionLogin(t.http, user.email);
-      const list = (await request(t.http).get('/auth/sessions').set('Cookie', s3.cookie).expect(200)).body as { id: string; current: boolean }[];
-      await request(t.http).delete(`/auth/sessions/${list.find((x) => !x.current)!.id}`).set('Cookie', s3.cookie).set('X-CSRF-Token', s3.csrfToken).expect(204);
+      const list = (await request(t.http).get('/auth/sessions').set('Cookie', s3.cookie).expect(200)).body as {
+        id: string;
+        current: boolean;
+      }[];
+      await request(t.http)
+        .delete(`/auth/sessions/${list.find((x) => !x.current)!.id}`)
+        .set('Cookie', s3.cookie)
+        .set('X-CSRF-Token', s3.csrfToken)
+        .expect(204);
       await request(t.http).post(`/admin/users/${user.id}/logout`).set(admin.write).expect(204);
 
-      const all = (await request(t.http).get('/admin/audit').query({ userId: user.id, limit: 100 }).set(admin.read).expect(200)).body as { events: EventView[]; nextCursor: string | null };
+      const all = (
+        await request(t.http).get('/admin/audit').query({ userId: user.id, limit: 100 }).set(admin.read).expect(200)
+      ).body as { events: EventView[]; nextCursor: string | null };
       const types = new Set(all.events.map((e) => e.type));
-      for (const type of ['login.success', 'login.failure', 'logout', 'session.revoked', 'refresh.rotated', 'refresh.reuse_detected', 'user.forced_logout']) {
+      for (const type of [
+        'login.success',
+        'login.failure',
+        'logout',
+        'session.revoked',
+        'refresh.rotated',
+        'refresh.reuse_detected',
+        'user.forced_logout',
+      ]) {
         expect(types).toContain(type);
       }
       expect(all.events.every((e) => e.userId === user.id)).toBe(true);
       const ids = all.events.map((e) => Number(e.id));
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       const success = all.events.filter((e) => e.type === 'login.success');
-      expect(success[success.length - 1]).toMatchObject({ userAgent: 'audit-agent/1.0', ip: expect.stringMatching(/127\.0\.0\.1/) });
+      expect(success[success.length - 1]).toMatchObject({
+        userAgent: 'audit-agent/1.0',
+        ip: expect.stringMatching(/127\.0\.0\.1/),
+      });
       // Nothing secret in the trail.
       const text = JSON.stringify(all);
       expect(text).not.toContain(PASSWORD);
       expect(text).not.toContain(j1.refreshToken);
       expect(text).not.toMatch(/argon2/);
 
-      const failures = (await request(t.http).get('/admin/audit').query({ userId: user.id, type: 'login.failure' }).set(admin.read).expect(200)).body as { events: EventView[] };
+      const failures = (
+        await request(t.http)
+          .get('/admin/audit')
+          .query({ userId: user.id, type: 'login.failure' })
+          .set(admin.read)
+          .expect(200)
+      ).body as { events: EventView[] };
       expect(failures.events).toHaveLength(1);
       expect(failures.events[0]).toMatchObject({ type: 'login.failure', detail: { email: user.email } });
 
@@ -151,7 +220,13 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
       const walked: string[] = [];
       let cursor: string | null | undefined;
       do {
-        const page = (await request(t.http).get('/admin/audit').query({ userId: user.id, limit: 2, ...(cursor ? { cursor } : {}) }).set(admin.read).expect(200)).body as { events: EventView[]; nextCursor: string | null };
+        const page = (
+          await request(t.http)
+            .get('/admin/audit')
+            .query({ userId: user.id, limit: 2, ...(cursor ? { cursor } : {}) })
+            .set(admin.read)
+            .expect(200)
+        ).body as { events: EventView[]; nextCursor: string | null };
         expect(page.events.length).toBeLessThanOrEqual(2);
         walked.push(...page.events.map((e) => e.id));
         cursor = page.nextCursor;
@@ -168,7 +243,11 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
     const alice = await register(t.http);
     const bob = await register(t.http);
     await sessionLogin(t.http, alice.email, PASSWORD, { 'User-Agent': 'first-agent' });
-    await request(t.http).post('/auth/jwt/login').set('User-Agent', 'second-agent').send({ email: alice.email, password: PASSWORD }).expect(200);
+    await request(t.http)
+      .post('/auth/jwt/login')
+      .set('User-Agent', 'second-agent')
+      .send({ email: alice.email, password: PASSWORD })
+      .expect(200);
     await sessionLogin(t.http, bob.email, PASSWORD, { 'User-Agent': 'bob-agent' });
     const mine = await sessionLogin(t.http, alice.email, PASSWORD, { 'User-Agent': 'third-agent' });
     const res = await request(t.http).get('/users/me/activity').set('Cookie', mine.cookie).expect(200);

@@ -36,7 +36,10 @@ describe('Audit trail (e2e)', () => {
     await db.query('ALTER TABLE auth_events RENAME TO auth_events_away');
     try {
       await request(t.http).post('/auth/session/login').send({ email: user.email, password: PASSWORD }).expect(200);
-      await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: 'wrong password!!' }).expect(401);
+      await request(t.http)
+        .post('/auth/jwt/login')
+        .send({ email: user.email, password: 'wrong password!!' })
+        .expect(401);
     } finally {
       await db.query('ALTER TABLE auth_events_away RENAME TO auth_events');
     }

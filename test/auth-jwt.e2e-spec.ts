@@ -24,7 +24,8 @@ async function jwtLogin(http: App, email: string): Promise<{ pair: Pair; cookie:
   return { pair: res.body as Pair, cookie: setCookies(res).refresh_token!.pair };
 }
 
-const me = (http: App, token: string): request.Test => request(http).get('/users/me').set('Authorization', `Bearer ${token}`);
+const me = (http: App, token: string): request.Test =>
+  request(http).get('/users/me').set('Authorization', `Bearer ${token}`);
 
 async function expectRefused(http: App, token: string): Promise<void> {
   const res = await me(http, token).expect(401);
@@ -45,9 +46,18 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
 
   it('login answers a token pair, sets the refresh cookie, and the access token opens GET /users/me', async () => {
     const user = await register(t.http);
-    const res = await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    const res = await request(t.http)
+      .post('/auth/jwt/login')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
     const pair = res.body as Pair;
-    expect(pair).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.stringMatching(/^[\w-]{43}$/), refreshExpiresIn: 1209600 });
+    expect(pair).toEqual({
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: expect.stringMatching(/^[\w-]{43}$/),
+      refreshExpiresIn: 1209600,
+    });
     const cookie = setCookies(res).refresh_token!;
     expect(cookie.value).toBe(pair.refreshToken);
     expect(cookie.attributes).toMatch(/HttpOnly/i);
@@ -86,7 +96,9 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
     const user = await register(t.http);
     const { pair } = await jwtLogin(t.http, user.email);
     const [h, , s] = pair.accessToken.split('.');
-    const admin = Buffer.from(JSON.stringify({ ...decodePart(pair.accessToken, 1), roles: ['user', 'admin'] })).toString('base64url');
+    const admin = Buffer.from(
+      JSON.stringify({ ...decodePart(pair.accessToken, 1), roles: ['user', 'admin'] }),
+    ).toString('base64url');
     await expectRefused(t.http, `${h}.${admin}.${s}`);
 
     const header = decodePart(pair.accessToken, 0);
@@ -120,10 +132,12 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
     await expectRefused(t.http, pair.refreshToken);
   });
 
-  it('rotates refresh tokens; a spent one is refused and kills its newer sibling and that sibling\'s access token', async () => {
+  it("rotates refresh tokens; a spent one is refused and kills its newer sibling and that sibling's access token", async () => {
     const user = await register(t.http);
     const { pair: first } = await jwtLogin(t.http, user.email);
-    const second = (await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body as Pair;
+    const second = (
+      await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: first.refreshToken }).expect(200)
+    ).body as Pair;
     expect(second.refreshToken).not.toBe(first.refreshToken);
     expect(decodePart(second.accessToken, 1).sid).toBe(decodePart(first.accessToken, 1).sid);
     await me(t.http, second.accessToken).expect(200);
@@ -137,7 +151,9 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
   it('of four concurrent refreshes with one token exactly one succeeds', async () => {
     const user = await register(t.http);
     const { pair } = await jwtLogin(t.http, user.email);
-    const results = await Promise.all([1, 2, 3, 4].map(() => request(t.http).post('/auth/jwt/refresh').send({ refreshToken: pair.refreshToken })));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => request(t.http).post('/auth/jwt/refresh').send({ refreshToken: pair.refreshToken })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401, 401]);
   });
 
@@ -167,12 +183,22 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
     const user = await register(t.http);
     const { pair } = await jwtLogin(t.http, user.email);
     const browser = await sessionLogin(t.http, user.email);
-    const list = (await request(t.http).get('/auth/sessions').set('Cookie', browser.cookie).expect(200)).body as { id: string; kind: string; current: boolean }[];
+    const list = (await request(t.http).get('/auth/sessions').set('Cookie', browser.cookie).expect(200)).body as {
+      id: string;
+      kind: string;
+      current: boolean;
+    }[];
     expect(list.map((s) => s.kind).sort()).toEqual(['cookie', 'jwt']);
-    const viaBearer = (await request(t.http).get('/auth/sessions').set('Authorization', `Bearer ${pair.accessToken}`).expect(200)).body as { id: string; current: boolean }[];
+    const viaBearer = (
+      await request(t.http).get('/auth/sessions').set('Authorization', `Bearer ${pair.accessToken}`).expect(200)
+    ).body as { id: string; current: boolean }[];
     const sid = decodePart(pair.accessToken, 1).sid;
     expect(viaBearer.find((s) => s.current)?.id).toBe(sid);
-    await request(t.http).delete(`/auth/sessions/${String(sid)}`).set('Cookie', browser.cookie).set('X-CSRF-Token', browser.csrfToken).expect(204);
+    await request(t.http)
+      .delete(`/auth/sessions/${String(sid)}`)
+      .set('Cookie', browser.cookie)
+      .set('X-CSRF-Token', browser.csrfToken)
+      .expect(204);
     await expectRefused(t.http, pair.accessToken);
     await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: pair.refreshToken }).expect(401);
     await request(t.http).get('/users/me').set('Cookie', browser.cookie).expect(200);
@@ -185,7 +211,11 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
     await request(t.http).delete('/auth/sessions').set('Authorization', `Bearer ${pair.accessToken}`).expect(204);
     await request(t.http).get('/users/me').set('Cookie', browser.cookie).expect(401);
     const again = await sessionLogin(t.http, user.email);
-    await request(t.http).post('/auth/jwt/logout').set('Cookie', again.cookie).set('X-CSRF-Token', again.csrfToken).expect(401);
+    await request(t.http)
+      .post('/auth/jwt/logout')
+      .set('Cookie', again.cookie)
+      .set('X-CSRF-Token', again.csrfToken)
+      .expect(401);
     await request(t.http).get('/auth/session/csrf').set('Authorization', `Bearer ${pair.accessToken}`).expect(401);
   });
 
@@ -224,11 +254,16 @@ describe.each([
   it('signs tokens that verify with the published JWK alone, and refuses HS256 keyed with the public key', async () => {
     const user = await register(t.http);
     const { pair } = await jwtLogin(t.http, user.email);
-    const jwks = (await request(t.http).get('/.well-known/jwks.json').expect(200)).body as { keys: Record<string, unknown>[] };
+    const jwks = (await request(t.http).get('/.well-known/jwks.json').expect(200)).body as {
+      keys: Record<string, unknown>[];
+    };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ alg, use: 'sig', kid: decodePart(pair.accessToken, 0).kid });
     expect(jwks.keys[0]).not.toHaveProperty('d');
-    const { payload } = await jwtVerify(pair.accessToken, createLocalJWKSet(jwks as never), { issuer: 'auth-server', audience: 'api' });
+    const { payload } = await jwtVerify(pair.accessToken, createLocalJWKSet(jwks as never), {
+      issuer: 'auth-server',
+      audience: 'api',
+    });
     expect(payload.sub).toBe(user.id);
     await me(t.http, pair.accessToken).expect(200);
 
@@ -237,9 +272,15 @@ describe.each([
     const kid = decodePart(pair.accessToken, 0).kid;
     const pem = first.publicKey.export({ type: 'spki', format: 'pem' });
     await expectRefused(t.http, forgeHs256({ alg: 'HS256', typ: 'JWT', kid }, claims, pem));
-    await expectRefused(t.http, forgeHs256({ alg: 'HS256', typ: 'JWT', kid }, claims, first.publicKey.export({ type: 'spki', format: 'der' })));
+    await expectRefused(
+      t.http,
+      forgeHs256({ alg: 'HS256', typ: 'JWT', kid }, claims, first.publicKey.export({ type: 'spki', format: 'der' })),
+    );
     // Sanity check of the forger: the same claims signed with the real private key pass.
-    await me(t.http, forgeAsymmetric({ alg, typ: 'JWT', kid } as { alg: string }, { ...claims, jti: randomUUID() }, first.privateKey)).expect(200);
+    await me(
+      t.http,
+      forgeAsymmetric({ alg, typ: 'JWT', kid } as { alg: string }, { ...claims, jti: randomUUID() }, first.privateKey),
+    ).expect(200);
     // Another key pair of the right type, claiming our kid.
     const other = makeKeys();
     await expectRefused(t.http, forgeAsymmetric({ alg, typ: 'JWT', kid } as { alg: string }, claims, other.privateKey));
@@ -254,7 +295,9 @@ describe.each([
     const { pair: fresh } = await jwtLogin(t.http, user.email);
     expect(decodePart(fresh.accessToken, 0).kid).not.toBe(decodePart(old.accessToken, 0).kid);
     const jwks = (await request(t.http).get('/.well-known/jwks.json').expect(200)).body as { keys: { kid: string }[] };
-    expect(jwks.keys.map((k) => k.kid).sort()).toEqual([decodePart(old.accessToken, 0).kid, decodePart(fresh.accessToken, 0).kid].sort());
+    expect(jwks.keys.map((k) => k.kid).sort()).toEqual(
+      [decodePart(old.accessToken, 0).kid, decodePart(fresh.accessToken, 0).kid].sort(),
+    );
     await me(t.http, old.accessToken).expect(200);
     await me(t.http, fresh.accessToken).expect(200);
   });

@@ -15,7 +15,11 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
 
   it('login sets a new HttpOnly, SameSite=Lax, Path=/ session cookie of 256 random bits, and GET /users/me works with it', async () => {
     const user = await register(t.http);
-    const res = await request(t.http).post('/auth/session/login').set('User-Agent', 'jest-agent').send({ email: user.email, password: PASSWORD }).expect(200);
+    const res = await request(t.http)
+      .post('/auth/session/login')
+      .set('User-Agent', 'jest-agent')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
     expect(res.body).toEqual({
       user: expect.objectContaining({ id: user.id, email: user.email }),
       csrfToken: expect.stringMatching(/^[\w-]{43}$/),
@@ -37,7 +41,11 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
     const attacker = await register(t.http);
     const victim = await register(t.http);
     const planted = await sessionLogin(t.http, attacker.email);
-    const res = await request(t.http).post('/auth/session/login').set('Cookie', planted.cookie).send({ email: victim.email, password: PASSWORD }).expect(200);
+    const res = await request(t.http)
+      .post('/auth/session/login')
+      .set('Cookie', planted.cookie)
+      .send({ email: victim.email, password: PASSWORD })
+      .expect(200);
     const issued = setCookies(res).sid!;
     expect(issued.pair).not.toBe(planted.cookie);
     await request(t.http).get('/users/me').set('Cookie', planted.cookie).expect(401);
@@ -67,11 +75,19 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
     const { cookie, csrfToken } = await sessionLogin(t.http, user.email);
     const missing = await request(t.http).post('/auth/session/logout').set('Cookie', cookie).expect(403);
     expect(missing.body).toEqual({ statusCode: 403, message: 'Invalid CSRF token', error: 'Forbidden' });
-    await request(t.http).post('/auth/session/logout').set('Cookie', cookie).set('X-CSRF-Token', csrfToken.slice(0, -1) + 'x').expect(403);
+    await request(t.http)
+      .post('/auth/session/logout')
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', csrfToken.slice(0, -1) + 'x')
+      .expect(403);
     await request(t.http).get('/users/me').set('Cookie', cookie).expect(200);
     const fetched = await request(t.http).get('/auth/session/csrf').set('Cookie', cookie).expect(200);
     expect(fetched.body).toEqual({ csrfToken });
-    const out = await request(t.http).post('/auth/session/logout').set('Cookie', cookie).set('X-CSRF-Token', csrfToken).expect(204);
+    const out = await request(t.http)
+      .post('/auth/session/logout')
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', csrfToken)
+      .expect(204);
     expect(setCookies(out).sid?.attributes).toMatch(/Expires=Thu, 01 Jan 1970/);
     await request(t.http).get('/users/me').set('Cookie', cookie).expect(401);
     await request(t.http).get('/auth/session/csrf').set('Cookie', cookie).expect(401);
@@ -79,8 +95,12 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
 
   it('answers an unknown email and a wrong password alike', async () => {
     const user = await register(t.http);
-    const unknown = await request(t.http).post('/auth/session/login').send({ email: 'nobody@example.com', password: PASSWORD });
-    const wrong = await request(t.http).post('/auth/session/login').send({ email: user.email, password: 'wrong password here' });
+    const unknown = await request(t.http)
+      .post('/auth/session/login')
+      .send({ email: 'nobody@example.com', password: PASSWORD });
+    const wrong = await request(t.http)
+      .post('/auth/session/login')
+      .send({ email: user.email, password: 'wrong password here' });
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(unknown.body).toEqual({ statusCode: 401, message: 'Invalid credentials', error: 'Unauthorized' });
@@ -95,10 +115,13 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
     ['an unknown field', { email: 'a@example.com', password: PASSWORD, remember: true }],
     ['an array body', [{ email: 'a@example.com', password: PASSWORD }]],
   ])('answers 400 to a login with %s', async (_, body) => {
-    await request(t.http).post('/auth/session/login').send(body as object).expect(400);
+    await request(t.http)
+      .post('/auth/session/login')
+      .send(body as object)
+      .expect(400);
   });
 
-  it('lists the caller\'s sessions with current, kind, ip and user agent, and no secret', async () => {
+  it("lists the caller's sessions with current, kind, ip and user agent, and no secret", async () => {
     const user = await register(t.http);
     const a = await sessionLogin(t.http, user.email, PASSWORD, { 'User-Agent': 'agent-a' });
     const b = await sessionLogin(t.http, user.email, PASSWORD, { 'User-Agent': 'agent-b' });
@@ -108,7 +131,16 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
     expect(list.map((s) => s.userAgent).sort()).toEqual(['agent-a', 'agent-b']);
     expect(list.find((s) => s.current)?.userAgent).toBe('agent-a');
     for (const s of list) {
-      expect(Object.keys(s).sort()).toEqual(['createdAt', 'current', 'expiresAt', 'id', 'ip', 'kind', 'lastSeenAt', 'userAgent']);
+      expect(Object.keys(s).sort()).toEqual([
+        'createdAt',
+        'current',
+        'expiresAt',
+        'id',
+        'ip',
+        'kind',
+        'lastSeenAt',
+        'userAgent',
+      ]);
       expect(s.kind).toBe('cookie');
       expect(s.ip).toMatch(/127\.0\.0\.1/);
     }
@@ -117,21 +149,35 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
     // Ending the other session kills its cookie at once; the caller's own lives on.
     const other = list.find((s) => !s.current)!;
     await request(t.http).delete(`/auth/sessions/${other.id}`).set('Cookie', a.cookie).expect(403);
-    await request(t.http).delete(`/auth/sessions/${other.id}`).set('Cookie', a.cookie).set('X-CSRF-Token', a.csrfToken).expect(204);
+    await request(t.http)
+      .delete(`/auth/sessions/${other.id}`)
+      .set('Cookie', a.cookie)
+      .set('X-CSRF-Token', a.csrfToken)
+      .expect(204);
     await request(t.http).get('/users/me').set('Cookie', b.cookie).expect(401);
     await request(t.http).get('/users/me').set('Cookie', a.cookie).expect(200);
     const after = await request(t.http).get('/auth/sessions').set('Cookie', a.cookie).expect(200);
     expect(after.body).toHaveLength(1);
   });
 
-  it('answers 404 for a session id that is not the caller\'s, and leaves it alive', async () => {
+  it("answers 404 for a session id that is not the caller's, and leaves it alive", async () => {
     const alice = await register(t.http);
     const bob = await register(t.http);
     const a = await sessionLogin(t.http, alice.email);
     const b = await sessionLogin(t.http, bob.email);
-    const bobs = (await request(t.http).get('/auth/sessions').set('Cookie', b.cookie).expect(200)).body as { id: string }[];
-    await request(t.http).delete(`/auth/sessions/${bobs[0]!.id}`).set('Cookie', a.cookie).set('X-CSRF-Token', a.csrfToken).expect(404);
-    await request(t.http).delete('/auth/sessions/not-a-uuid').set('Cookie', a.cookie).set('X-CSRF-Token', a.csrfToken).expect(404);
+    const bobs = (await request(t.http).get('/auth/sessions').set('Cookie', b.cookie).expect(200)).body as {
+      id: string;
+    }[];
+    await request(t.http)
+      .delete(`/auth/sessions/${bobs[0]!.id}`)
+      .set('Cookie', a.cookie)
+      .set('X-CSRF-Token', a.csrfToken)
+      .expect(404);
+    await request(t.http)
+      .delete('/auth/sessions/not-a-uuid')
+      .set('Cookie', a.cookie)
+      .set('X-CSRF-Token', a.csrfToken)
+      .expect(404);
     await request(t.http).get('/users/me').set('Cookie', b.cookie).expect(200);
   });
 
@@ -203,7 +249,11 @@ describe.each(STORES)('Session limits and timeouts on the %s (e2e)', (_, storeEn
     const t = await createTestApp({ env: { ...storeEnv(), COOKIE_SECURE: 'true', TRUST_PROXY: 'loopback' } });
     try {
       const user = await register(t.http);
-      const res = await request(t.http).post('/auth/session/login').set('X-Forwarded-Proto', 'https').send({ email: user.email, password: PASSWORD }).expect(200);
+      const res = await request(t.http)
+        .post('/auth/session/login')
+        .set('X-Forwarded-Proto', 'https')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
       const cookie = setCookies(res)['__Host-sid'];
       expect(cookie?.attributes).toMatch(/Secure/i);
       expect(cookie?.attributes).toMatch(/Path=\//);

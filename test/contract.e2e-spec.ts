@@ -31,7 +31,10 @@ function contractRoutes(markdown: string): ContractRoute[] {
 
 describe('The OpenAPI document agrees with api.md (e2e)', () => {
   let t: TestApp;
-  let doc: { paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: Record<string, unknown>[] }>>; components: { securitySchemes: Record<string, { type: string; in?: string; scheme?: string }> } };
+  let doc: {
+    paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: Record<string, unknown>[] }>>;
+    components: { securitySchemes: Record<string, { type: string; in?: string; scheme?: string }> };
+  };
   beforeAll(async () => {
     t = await createTestApp();
     doc = (await request(t.http).get('/docs-json').expect(200)).body as typeof doc;
@@ -46,17 +49,27 @@ describe('The OpenAPI document agrees with api.md (e2e)', () => {
     expect(contractRoutes(CONTRACT).length).toBeGreaterThanOrEqual(17);
   });
 
-  it.each(contractRoutes(CONTRACT).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('documents %s with the statuses api.md names', (_, route) => {
-    const op = doc.paths[route.path]?.[route.method];
-    expect(op).toBeDefined();
-    for (const status of route.statuses) expect(Object.keys(op!.responses)).toContain(status);
-  });
+  it.each(contractRoutes(CONTRACT).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))(
+    'documents %s with the statuses api.md names',
+    (_, route) => {
+      const op = doc.paths[route.path]?.[route.method];
+      expect(op).toBeDefined();
+      for (const status of route.statuses) expect(Object.keys(op!.responses)).toContain(status);
+    },
+  );
 
   it('names a cookie scheme and a Bearer scheme, and every credentialed route lists the schemes it accepts', () => {
     const schemes = Object.values(doc.components.securitySchemes);
     expect(schemes).toContainEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie' }));
     expect(schemes).toContainEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
-    const open = new Set(['post /users', 'post /auth/session/login', 'post /auth/jwt/login', 'post /auth/jwt/refresh', 'get /.well-known/jwks.json', 'get /health']);
+    const open = new Set([
+      'post /users',
+      'post /auth/session/login',
+      'post /auth/jwt/login',
+      'post /auth/jwt/refresh',
+      'get /.well-known/jwks.json',
+      'get /health',
+    ]);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (open.has(`${method} ${path}`)) continue;

@@ -5,7 +5,10 @@ import { register, REDIS_URL, redisEnv, sessionLogin, sleep } from './support/ht
 import { createTestApp } from './support/test-app.js';
 
 /** The session id inside a signed cookie `sid=s:<id>.<signature>`. */
-const sidOf = (cookie: string): string => decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1)).slice(2).split('.')[0]!;
+const sidOf = (cookie: string): string =>
+  decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1))
+    .slice(2)
+    .split('.')[0]!;
 
 describe('Guarded GETs do not write to the session store on every request (e2e)', () => {
   it('embedded store: the row is untouched by GETs within a tenth of the idle timeout, and rewritten after it', async () => {
@@ -16,7 +19,14 @@ describe('Guarded GETs do not write to the session store on every request (e2e)'
       const db = t.app.get(DataSource);
       // Through the query builder, so the spec runs on SQLite and on PostgreSQL alike.
       const row = async (): Promise<string> =>
-        JSON.stringify(await db.createQueryBuilder().select('*').from('http_sessions', 's').where('s.sid = :sid', { sid: sidOf(cookie) }).getRawMany());
+        JSON.stringify(
+          await db
+            .createQueryBuilder()
+            .select('*')
+            .from('http_sessions', 's')
+            .where('s.sid = :sid', { sid: sidOf(cookie) })
+            .getRawMany(),
+        );
       const before = await row();
       expect(before).not.toBe('[]');
       for (let i = 0; i < 5; i++) await request(t.http).get('/users/me').set('Cookie', cookie).expect(200);

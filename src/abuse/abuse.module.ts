@@ -4,7 +4,13 @@ import { abuseConfig, redisConfig } from '../config/config.js';
 import { REDIS, type Redis } from '../redis/redis.module.js';
 import { makeLimiter } from './limiters.js';
 import { LoginLockout } from './login-lockout.js';
-import { LOGIN_EMAIL_LIMITER, LOGIN_IP_LIMITER, LoginRateLimitGuard, REFRESH_IP_LIMITER, RefreshRateLimitGuard } from './rate-limit.guards.js';
+import {
+  LOGIN_EMAIL_LIMITER,
+  LOGIN_IP_LIMITER,
+  LoginRateLimitGuard,
+  REFRESH_IP_LIMITER,
+  RefreshRateLimitGuard,
+} from './rate-limit.guards.js';
 
 type Abuse = ConfigType<typeof abuseConfig>;
 type RedisCfg = ConfigType<typeof redisConfig>;
@@ -20,19 +26,47 @@ const inject = [abuseConfig.KEY, redisConfig.KEY, REDIS];
  */
 @Module({
   providers: [
-    { provide: LOGIN_IP_LIMITER, inject, useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter({ name: 'login-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix) },
-    { provide: LOGIN_EMAIL_LIMITER, inject, useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter({ name: 'login-email', points: a.loginRatePerEmail, durationSeconds: 60 }, c, r.keyPrefix) },
-    { provide: REFRESH_IP_LIMITER, inject, useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter({ name: 'refresh-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix) },
+    {
+      provide: LOGIN_IP_LIMITER,
+      inject,
+      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
+        makeLimiter({ name: 'login-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix),
+    },
+    {
+      provide: LOGIN_EMAIL_LIMITER,
+      inject,
+      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
+        makeLimiter({ name: 'login-email', points: a.loginRatePerEmail, durationSeconds: 60 }, c, r.keyPrefix),
+    },
+    {
+      provide: REFRESH_IP_LIMITER,
+      inject,
+      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
+        makeLimiter({ name: 'refresh-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix),
+    },
     {
       provide: LoginLockout,
       inject,
       useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
-        new LoginLockout(makeLimiter({ name: 'lockout', points: a.maxFailures, durationSeconds: a.lockSeconds, blockSeconds: a.lockSeconds }, c, r.keyPrefix)),
+        new LoginLockout(
+          makeLimiter(
+            { name: 'lockout', points: a.maxFailures, durationSeconds: a.lockSeconds, blockSeconds: a.lockSeconds },
+            c,
+            r.keyPrefix,
+          ),
+        ),
     },
     LoginRateLimitGuard,
     RefreshRateLimitGuard,
   ],
   // The limiters too: a guard named in @UseGuards is built in the module of the route using it.
-  exports: [LoginRateLimitGuard, RefreshRateLimitGuard, LoginLockout, LOGIN_IP_LIMITER, LOGIN_EMAIL_LIMITER, REFRESH_IP_LIMITER],
+  exports: [
+    LoginRateLimitGuard,
+    RefreshRateLimitGuard,
+    LoginLockout,
+    LOGIN_IP_LIMITER,
+    LOGIN_EMAIL_LIMITER,
+    REFRESH_IP_LIMITER,
+  ],
 })
 export class AbuseModule {}

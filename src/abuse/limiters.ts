@@ -18,8 +18,15 @@ export interface LimiterSpec {
  * shared by every instance) when a client is given, in this process otherwise.
  */
 export function makeLimiter(spec: LimiterSpec, redis: Redis | null, prefix: string): RateLimiterAbstract {
-  const options = { keyPrefix: `${prefix}rl:${spec.name}`, points: spec.points, duration: spec.durationSeconds, blockDuration: spec.blockSeconds ?? 0 };
-  return redis ? new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: true }) : new RateLimiterMemory(options);
+  const options = {
+    keyPrefix: `${prefix}rl:${spec.name}`,
+    points: spec.points,
+    duration: spec.durationSeconds,
+    blockDuration: spec.blockSeconds ?? 0,
+  };
+  return redis
+    ? new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: true })
+    : new RateLimiterMemory(options);
 }
 
 /**

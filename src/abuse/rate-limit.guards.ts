@@ -35,7 +35,11 @@ export class RefreshRateLimitGuard implements CanActivate {
   constructor(@Inject(REFRESH_IP_LIMITER) private readonly perIp: RateLimiterAbstract) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    await consume(this.perIp, context.switchToHttp().getRequest<Request>().ip ?? 'unknown', 'Too many requests, try again later');
+    await consume(
+      this.perIp,
+      context.switchToHttp().getRequest<Request>().ip ?? 'unknown',
+      'Too many requests, try again later',
+    );
     return true;
   }
 }

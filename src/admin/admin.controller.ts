@@ -33,7 +33,10 @@ const UserId = (): ParameterDecorator =>
 @ApiCookieAuth(COOKIE_SCHEME)
 @ApiBearerAuth(BEARER_SCHEME)
 @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'No credential' })
-@ApiForbiddenResponse({ type: ErrorResponse, description: 'Signed in without the admin role, or (cookie) without a valid X-CSRF-Token' })
+@ApiForbiddenResponse({
+  type: ErrorResponse,
+  description: 'Signed in without the admin role, or (cookie) without a valid X-CSRF-Token',
+})
 @Roles('admin')
 @Controller('admin')
 export class AdminController {
@@ -46,7 +49,8 @@ export class AdminController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Forced logout',
-    description: 'Every session of the user ends, every refresh family is revoked, every access token issued before now is refused, at once and on every instance. A new login right after works.',
+    description:
+      'Every session of the user ends, every refresh family is revoked, every access token issued before now is refused, at once and on every instance. A new login right after works.',
   })
   @ApiCsrfHeader()
   @ApiNoContentResponse()
@@ -80,7 +84,12 @@ export class AdminController {
   @ApiOperation({ summary: 'The audit trail, newest first, filtered by user and type, paginated with a cursor' })
   @ApiOkResponse({ type: AuthEventPage })
   async auditTrail(@Query() q: AuditQueryDto): Promise<AuthEventPage> {
-    const page = await this.audit.list({ userId: q.userId, type: q.type, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
+    const page = await this.audit.list({
+      userId: q.userId,
+      type: q.type,
+      limit: q.limit ?? 50,
+      cursor: q.cursor === undefined ? undefined : Number(q.cursor),
+    });
     return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
   }
 }

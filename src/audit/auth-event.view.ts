@@ -7,12 +7,23 @@ export class AuthEventView {
   @ApiProperty({ example: '1042' }) id!: string;
   @ApiProperty({ enum: AUTH_EVENT_TYPES }) type!: AuthEventType;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) userId!: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The admin who caused it, if any' }) actorId!: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The session concerned (see GET /auth/sessions)' })
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The admin who caused it, if any' })
+  actorId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The session concerned (see GET /auth/sessions)',
+  })
   sessionId!: string | null;
   @ApiProperty({ type: String, nullable: true }) ip!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, nullable: true, example: { style: 'cookie' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    example: { style: 'cookie' },
+  })
   detail!: Record<string, string> | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
@@ -33,11 +44,16 @@ export class AuthEventView {
 
 export class AuthEventPage {
   @ApiProperty({ type: AuthEventView, isArray: true }) events!: AuthEventView[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last one' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last one',
+  })
   nextCursor!: string | null;
 }
 
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
 
 /** Paging of any event list. */
 export class PageQueryDto {

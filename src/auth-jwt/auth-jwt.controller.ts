@@ -29,7 +29,10 @@ import { RefreshDto, TokenPairView } from './dto/token-pair.dto.js';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
 
 const REFRESH_COOKIE_DOC = {
-  'Set-Cookie': { description: 'The refresh token again, HttpOnly, SameSite=Strict, Path=/auth/jwt', schema: { type: 'string' } },
+  'Set-Cookie': {
+    description: 'The refresh token again, HttpOnly, SameSite=Strict, Path=/auth/jwt',
+    schema: { type: 'string' },
+  },
 };
 
 @ApiTags('jwt')
@@ -47,9 +50,20 @@ export class AuthJwtController {
   @ApiOperation({ summary: 'Sign in for an access token and a refresh token' })
   @ApiOkResponse({ type: TokenPairView, headers: REFRESH_COOKIE_DOC })
   @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid credentials (the same for an unknown email and a wrong password)' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many attempts, or the account is locked; see Retry-After' })
-  async login(@Req() req: Request, @Res({ passthrough: true }) res: Response, @LoginAccount() user: User, @Body() _body: LoginDto): Promise<TokenPairView> {
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description: 'Invalid credentials (the same for an unknown email and a wrong password)',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'Too many attempts, or the account is locked; see Retry-After',
+  })
+  async login(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @LoginAccount() user: User,
+    @Body() _body: LoginDto,
+  ): Promise<TokenPairView> {
     const pair = await this.jwt.login(user, req);
     setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
     return pair;
@@ -68,13 +82,23 @@ export class AuthJwtController {
     type: RefreshDto,
     examples: {
       cookie: { summary: 'The refresh cookie (a browser, this page)', value: {} },
-      body: { summary: 'The refresh token in the body', value: { refreshToken: 'refreshToken of the last login or refresh' } },
+      body: {
+        summary: 'The refresh token in the body',
+        value: { refreshToken: 'refreshToken of the last login or refresh' },
+      },
     },
   })
   @ApiOkResponse({ type: TokenPairView, headers: REFRESH_COOKIE_DOC })
   @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Unknown, expired, revoked or already spent refresh token' })
-  async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: RefreshDto): Promise<TokenPairView> {
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description: 'Unknown, expired, revoked or already spent refresh token',
+  })
+  async refresh(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: RefreshDto,
+  ): Promise<TokenPairView> {
     const pair = await this.jwt.refresh(body.refreshToken ?? readRefreshCookie(req, this.config.cookieSecure), req);
     setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
     return pair;

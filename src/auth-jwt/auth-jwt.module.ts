@@ -18,7 +18,16 @@ import { AccessTokenSigner, AccessTokenVerifier } from './tokens/access-token.js
 /** The JWT style: access + refresh tokens, rotation with reuse detection, JWKS. */
 @Module({
   // No module-level secret or sign options: @nestjs/jwt would prefer them over the per-call KeyObject.
-  imports: [PassportModule, JwtModule.register({}), AuditModule, CredentialsModule, UsersModule, SessionRegistryModule, TokenBlacklistModule, RefreshTokenModule],
+  imports: [
+    PassportModule,
+    JwtModule.register({}),
+    AuditModule,
+    CredentialsModule,
+    UsersModule,
+    SessionRegistryModule,
+    TokenBlacklistModule,
+    RefreshTokenModule,
+  ],
   controllers: [AuthJwtController, JwksController],
   providers: [AuthJwtService, JwtKeysService, AccessTokenSigner, AccessTokenVerifier, JwtStrategy, JwtAuthGuard],
   exports: [JwtAuthGuard],

@@ -35,7 +35,13 @@ export class AuthJwtService {
 
   async login(user: User, req: Request): Promise<TokenPairView> {
     const expiresAt = this.refreshExpiry();
-    const session = await this.registry.open({ userId: user.id, kind: 'jwt', expiresAt, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
+    const session = await this.registry.open({
+      userId: user.id,
+      kind: 'jwt',
+      expiresAt,
+      ip: req.ip ?? null,
+      userAgent: req.get('user-agent') ?? null,
+    });
     const refresh = await this.refreshTokens.issue({ userId: user.id, familyId: session.id, expiresAt });
     return this.pair(user, session.id, refresh.token);
   }
@@ -51,25 +57,46 @@ export class AuthJwtService {
     if (result.outcome === 'invalid') throw refused();
     if (result.outcome === 'reused') {
       await this.registry.endOwn(result.userId, result.familyId, 'reuse');
-      this.logger.warn({ userId: result.userId, sessionId: result.familyId }, 'Refresh token reuse detected: session ended');
+      this.logger.warn(
+        { userId: result.userId, sessionId: result.familyId },
+        'Refresh token reuse detected: session ended',
+      );
       throw refused();
     }
-    const [user, active] = await Promise.all([this.users.findById(result.userId), this.registry.isActive(result.familyId)]);
+    const [user, active] = await Promise.all([
+      this.users.findById(result.userId),
+      this.registry.isActive(result.familyId),
+    ]);
     if (!user || !active) {
       await this.refreshTokens.revokeFamily(result.familyId);
       throw refused();
     }
     const expiresAt = this.refreshExpiry();
-    const next = await this.refreshTokens.issue({ userId: user.id, familyId: result.familyId, parentId: result.parentId, expiresAt });
+    const next = await this.refreshTokens.issue({
+      userId: user.id,
+      familyId: result.familyId,
+      parentId: result.parentId,
+      expiresAt,
+    });
     await this.registry.touch(result.familyId, new Date(), expiresAt);
-    await this.audit.record({ type: 'refresh.rotated', userId: user.id, sessionId: result.familyId, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
+    await this.audit.record({
+      type: 'refresh.rotated',
+      userId: user.id,
+      sessionId: result.familyId,
+      ip: req.ip ?? null,
+      userAgent: req.get('user-agent') ?? null,
+    });
     return this.pair(user, result.familyId, next.token);
   }
 
   /** This access token is refused from now on, and its session (the refresh family) ends. */
   async logout(principal: AuthPrincipal): Promise<void> {
     // Kept until the token would be refused anyway: its exp plus the verifier's clock tolerance.
-    if (principal.token) await this.blacklist.revokeToken(principal.token.jti, new Date((principal.token.exp + CLOCK_TOLERANCE_SECONDS) * 1000));
+    if (principal.token)
+      await this.blacklist.revokeToken(
+        principal.token.jti,
+        new Date((principal.token.exp + CLOCK_TOLERANCE_SECONDS) * 1000),
+      );
     await this.registry.endOwn(principal.userId, principal.sessionId, 'logout');
   }
 

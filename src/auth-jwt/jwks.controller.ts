@@ -21,7 +21,12 @@ export class JwksController {
           type: 'array',
           items: {
             type: 'object',
-            properties: { kty: { type: 'string' }, kid: { type: 'string' }, alg: { type: 'string' }, use: { type: 'string', enum: ['sig'] } },
+            properties: {
+              kty: { type: 'string' },
+              kid: { type: 'string' },
+              alg: { type: 'string' },
+              use: { type: 'string', enum: ['sig'] },
+            },
             additionalProperties: true,
           },
         },

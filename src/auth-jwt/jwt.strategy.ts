@@ -28,12 +28,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       secretOrKeyProvider: (_req: unknown, _raw: string, done: (err: null, key: string) => void) => done(null, 'kid'),
       passReqToCallback: false,
     });
-    (Strategy as unknown as { JwtVerifier: (token: string, key: unknown, options: unknown, cb: VerifyCallback) => void }).JwtVerifier = (
-      token,
-      _key,
-      _options,
-      cb,
-    ) => {
+    (
+      Strategy as unknown as {
+        JwtVerifier: (token: string, key: unknown, options: unknown, cb: VerifyCallback) => void;
+      }
+    ).JwtVerifier = (token, _key, _options, cb) => {
       const claims = verifier.verify(token);
       if (claims) cb(null, claims);
       else cb(new Error('invalid token'));
@@ -41,9 +40,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: AccessClaims): Promise<AuthPrincipal> {
-    if (await this.blacklist.isRevoked({ jti: claims.jti, sid: claims.sid, sub: claims.sub, issuedAtMs: claims.issuedAtMs })) {
+    if (
+      await this.blacklist.isRevoked({
+        jti: claims.jti,
+        sid: claims.sid,
+        sub: claims.sub,
+        issuedAtMs: claims.issuedAtMs,
+      })
+    ) {
       throw new DomainError('INVALID_TOKEN', 'Unauthorized');
     }
-    return { userId: claims.sub, roles: claims.roles, kind: 'jwt', sessionId: claims.sid, token: { jti: claims.jti, exp: claims.exp } };
+    return {
+      userId: claims.sub,
+      roles: claims.roles,
+      kind: 'jwt',
+      sessionId: claims.sid,
+      token: { jti: claims.jti, exp: claims.exp },
+    };
   }
 }

@@ -40,12 +40,24 @@ export class AuthSessionController {
   @UseGuards(SessionLoginGuard)
   @ApiOperation({
     summary: 'Sign in with a session cookie',
-    description: 'Sets a new HttpOnly session cookie (any session id held before is discarded) and returns the CSRF token to send as `X-CSRF-Token`.',
+    description:
+      'Sets a new HttpOnly session cookie (any session id held before is discarded) and returns the CSRF token to send as `X-CSRF-Token`.',
   })
-  @ApiOkResponse({ type: SessionLoginView, headers: { 'Set-Cookie': { description: 'The new session id (HttpOnly, SameSite=Lax, Path=/)', schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    type: SessionLoginView,
+    headers: {
+      'Set-Cookie': { description: 'The new session id (HttpOnly, SameSite=Lax, Path=/)', schema: { type: 'string' } },
+    },
+  })
   @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid credentials (the same for an unknown email and a wrong password)' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many attempts, or the account is locked; see Retry-After' })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description: 'Invalid credentials (the same for an unknown email and a wrong password)',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'Too many attempts, or the account is locked; see Retry-After',
+  })
   login(@Req() req: Request, @LoginAccount() user: User, @Body() _body: LoginDto): Promise<SessionLoginView> {
     return this.sessions.signIn(req, user);
   }
@@ -55,13 +67,21 @@ export class AuthSessionController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth(COOKIE_SCHEME)
   @ApiCsrfHeader()
-  @ApiOperation({ summary: 'Sign out: the session is deleted from the store and the cookie cleared', description: 'Requires `X-CSRF-Token`.' })
+  @ApiOperation({
+    summary: 'Sign out: the session is deleted from the store and the cookie cleared',
+    description: 'Requires `X-CSRF-Token`.',
+  })
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Missing or wrong X-CSRF-Token' })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.sessions.signOut(req);
-    res.clearCookie(this.config.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.cookieSecure });
+    res.clearCookie(this.config.cookieName, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.cookieSecure,
+    });
   }
 
   @Auth('session')

@@ -29,7 +29,14 @@ export class AuthSessionService {
       storeSid: req.sessionID,
     });
     const csrfToken = newCsrfToken();
-    req.session.auth = { userId: user.id, roles: user.roles, handle: record.id, csrfToken, createdAt: now, lastSeenAt: now };
+    req.session.auth = {
+      userId: user.id,
+      roles: user.roles,
+      handle: record.id,
+      csrfToken,
+      createdAt: now,
+      lastSeenAt: now,
+    };
     await save(req.session);
     return { user: UserView.of(user), csrfToken, expiresAt: expiresAt.toISOString() };
   }

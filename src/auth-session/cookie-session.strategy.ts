@@ -56,7 +56,9 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
     // write to the store on every request, at the price of an idle timeout up to 10% early.
     if (now - auth.lastSeenAt >= this.idleMs / 10) {
       auth.lastSeenAt = now;
-      this.registry.touch(auth.handle, new Date(now)).catch((err: unknown) => this.logger.warn({ err }, 'Session activity not recorded'));
+      this.registry
+        .touch(auth.handle, new Date(now))
+        .catch((err: unknown) => this.logger.warn({ err }, 'Session activity not recorded'));
     }
     return { userId: auth.userId, roles: auth.roles, kind: 'cookie', sessionId: auth.handle };
   }

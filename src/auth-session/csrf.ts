@@ -23,7 +23,10 @@ export function csrfTokenMatches(expected: string, presented: unknown): boolean 
  * that origin is one `CORS_ORIGINS` trusts. Requests without these headers (non-browser clients)
  * rely on the token alone. Hosts are compared, not schemes, so a TLS-terminating proxy is no issue.
  */
-export function isCrossSite(headers: { origin?: string; host?: string; 'sec-fetch-site'?: string | string[] }, trustedOrigins: readonly string[]): boolean {
+export function isCrossSite(
+  headers: { origin?: string; host?: string; 'sec-fetch-site'?: string | string[] },
+  trustedOrigins: readonly string[],
+): boolean {
   const origin = headers.origin;
   if (origin !== undefined && trustedOrigins.includes(origin)) return false;
   if (headers['sec-fetch-site'] === 'cross-site') return true;

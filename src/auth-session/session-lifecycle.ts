@@ -11,7 +11,8 @@ const settle =
   (err) =>
     err ? reject(new DomainError('UNAVAILABLE', 'Service unavailable')) : resolve();
 
-export const regenerate = (s: Session): Promise<void> => new Promise((resolve, reject) => s.regenerate(settle(resolve, reject)));
+export const regenerate = (s: Session): Promise<void> =>
+  new Promise((resolve, reject) => s.regenerate(settle(resolve, reject)));
 
 export const save = (s: Session): Promise<void> => new Promise((resolve, reject) => s.save(settle(resolve, reject)));
 

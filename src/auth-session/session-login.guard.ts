@@ -26,7 +26,8 @@ export class SessionLoginGuard extends LoginGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     // Login CSRF: another site must not sign this browser into an account of its choosing.
-    if (isCrossSite(req.headers, this.http.corsOrigins)) throw new DomainError('CSRF_FAILED', 'Cross-site request refused');
+    if (isCrossSite(req.headers, this.http.corsOrigins))
+      throw new DomainError('CSRF_FAILED', 'Cross-site request refused');
     await super.canActivate(context);
     const previous = req.session.auth?.handle;
     await regenerate(req.session);

@@ -31,7 +31,7 @@ export class GlobalAuthGuard implements CanActivate {
     const bearer = BEARER.test(req.headers.authorization ?? '');
     if (style === 'jwt' || (style === 'any' && bearer)) {
       if (!bearer) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
-      return (await this.jwtGuard.canActivate(context)) as boolean;
+      return this.jwtGuard.canActivate(context);
     }
     if (bearer) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
     return this.sessionGuard.canActivate(context);

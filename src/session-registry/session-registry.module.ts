@@ -9,7 +9,13 @@ import { SessionRegistry } from './session-registry.service.js';
 import { SessionsController } from './sessions.controller.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionRecord]), AuditModule, SessionStoreModule, TokenBlacklistModule, RefreshTokenModule],
+  imports: [
+    TypeOrmModule.forFeature([SessionRecord]),
+    AuditModule,
+    SessionStoreModule,
+    TokenBlacklistModule,
+    RefreshTokenModule,
+  ],
   controllers: [SessionsController],
   providers: [SessionRegistry],
   exports: [SessionRegistry],

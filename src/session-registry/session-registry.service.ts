@@ -111,7 +111,10 @@ export class SessionRegistry {
    * timeout, a JWT session at each refresh, which also moves its end: refresh tokens slide).
    */
   async touch(id: string, at = new Date(), expiresAt?: Date): Promise<void> {
-    await this.records.update({ id, revokedAt: IsNull() }, expiresAt ? { lastSeenAt: at, expiresAt } : { lastSeenAt: at });
+    await this.records.update(
+      { id, revokedAt: IsNull() },
+      expiresAt ? { lastSeenAt: at, expiresAt } : { lastSeenAt: at },
+    );
   }
 
   /** Whether the session is still open (not ended, not past its hard expiry). */
@@ -143,7 +146,10 @@ export class SessionRegistry {
 
   /** Marks a session ended whose credential its own module already ended (cookie logout, re-login, timeout). */
   async markEnded(id: string, reason: EndReason): Promise<void> {
-    const record = await this.records.findOne({ where: { id, revokedAt: IsNull() }, select: { id: true, userId: true } });
+    const record = await this.records.findOne({
+      where: { id, revokedAt: IsNull() },
+      select: { id: true, userId: true },
+    });
     if (!record) return;
     await this.records.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     await this.recordEnd(record, reason);
@@ -160,7 +166,10 @@ export class SessionRegistry {
   }
 
   private openRecords(userId: string): Promise<SessionRecord[]> {
-    return this.records.find({ where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) }, select: selectAll });
+    return this.records.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      select: selectAll,
+    });
   }
 
   /** Ends the credentials first, then the records: a failure leaves the record open, never a live credential behind a closed record. */

@@ -39,7 +39,10 @@ export class SessionsController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: "End one of the caller's sessions, of either kind, at once", description: 'With the cookie: requires `X-CSRF-Token`.' })
+  @ApiOperation({
+    summary: "End one of the caller's sessions, of either kind, at once",
+    description: 'With the cookie: requires `X-CSRF-Token`.',
+  })
   @ApiParam({ name: 'id', format: 'uuid', description: 'The `id` of a session listed by GET /auth/sessions' })
   @ApiCsrfHeader()
   @ApiNoContentResponse()
@@ -53,7 +56,10 @@ export class SessionsController {
 
   @Delete()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: "End all the caller's sessions but the current one", description: 'With the cookie: requires `X-CSRF-Token`.' })
+  @ApiOperation({
+    summary: "End all the caller's sessions but the current one",
+    description: 'With the cookie: requires `X-CSRF-Token`.',
+  })
   @ApiCsrfHeader()
   @ApiNoContentResponse()
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Cookie request without a valid X-CSRF-Token' })

@@ -61,12 +61,17 @@ export class UsersController {
   @ApiBearerAuth(BEARER_SCHEME)
   @ApiOperation({
     summary: "The caller's own security history, newest first",
-    description: 'Sign-ins with IP and user agent, failed attempts, sessions ended, refresh-token reuse alerts, admin actions.',
+    description:
+      'Sign-ins with IP and user agent, failed attempts, sessions ended, refresh-token reuse alerts, admin actions.',
   })
   @ApiOkResponse({ type: AuthEventPage })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   async activity(@CurrentUser() me: AuthPrincipal, @Query() q: PageQueryDto): Promise<AuthEventPage> {
-    const page = await this.audit.list({ userId: me.userId, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
+    const page = await this.audit.list({
+      userId: me.userId,
+      limit: q.limit ?? 50,
+      cursor: q.cursor === undefined ? undefined : Number(q.cursor),
+    });
     return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
   }
 }

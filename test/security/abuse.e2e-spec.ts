@@ -3,8 +3,13 @@ import type { App } from 'supertest/types.js';
 import { PASSWORD, register, STORES } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-const login = (http: App, style: 'session' | 'jwt', email: string, password: string, headers: Record<string, string> = {}): request.Test =>
-  request(http).post(`/auth/${style}/login`).set(headers).send({ email, password });
+const login = (
+  http: App,
+  style: 'session' | 'jwt',
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+): request.Test => request(http).post(`/auth/${style}/login`).set(headers).send({ email, password });
 
 /** Status, body and headers of a refused login, minus what legitimately varies per response. */
 const shape = (res: request.Response): unknown => {
@@ -17,7 +22,16 @@ describe.each(STORES)('Lockout on the %s (OWASP ASVS 5.0 V6.3.5)', (_, storeEnv)
   let t: TestApp;
   beforeAll(async () => {
     // A per-email rate limit higher than the lockout, so the lockout is what is seen.
-    t = await createTestApp({ env: { ...storeEnv(), LOGIN_MAX_FAILURES: '10', LOGIN_LOCK_SECONDS: '900', LOGIN_RATE_PER_EMAIL: '100', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin password long enough' } });
+    t = await createTestApp({
+      env: {
+        ...storeEnv(),
+        LOGIN_MAX_FAILURES: '10',
+        LOGIN_LOCK_SECONDS: '900',
+        LOGIN_RATE_PER_EMAIL: '100',
+        ADMIN_EMAIL: 'admin@example.com',
+        ADMIN_PASSWORD: 'admin password long enough',
+      },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -36,7 +50,11 @@ describe.each(STORES)('Lockout on the %s (OWASP ASVS 5.0 V6.3.5)', (_, storeEnv)
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(codes.slice(10)).toEqual([429, 429, 429, 429]);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(800);
-    expect(last!.body).toEqual({ statusCode: 429, message: 'Too many login attempts, try again later', error: 'Too Many Requests' });
+    expect(last!.body).toEqual({
+      statusCode: 429,
+      message: 'Too many login attempts, try again later',
+      error: 'Too Many Requests',
+    });
     // Locked even with the right password, in both styles, and the case of the email changes nothing.
     await login(t.http, 'session', victim.email, PASSWORD).expect(429);
     await login(t.http, 'jwt', victim.email.toUpperCase(), PASSWORD).expect(429);
@@ -98,22 +116,33 @@ describe.each(STORES)('Rate limits on the %s', (_, storeEnv) => {
     const t = await createTestApp({ env: { ...storeEnv(), LOGIN_RATE_PER_IP: '4', LOGIN_RATE_PER_EMAIL: '100' } });
     try {
       const user = await register(t.http);
-      for (let i = 0; i < 4; i++) await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': `10.0.0.${i}` }).expect(200);
+      for (let i = 0; i < 4; i++)
+        await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': `10.0.0.${i}` }).expect(200);
       const limited = await login(t.http, 'jwt', user.email, PASSWORD, { 'X-Forwarded-For': '10.9.9.9' }).expect(429);
       expect(limited.headers['retry-after']).toBeDefined();
       // Refresh is limited per IP too.
-      for (let i = 0; i < 4; i++) await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: 'x'.repeat(43) }).expect(401);
-      await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: 'x'.repeat(43) }).expect(429);
+      for (let i = 0; i < 4; i++)
+        await request(t.http)
+          .post('/auth/jwt/refresh')
+          .send({ refreshToken: 'x'.repeat(43) })
+          .expect(401);
+      await request(t.http)
+        .post('/auth/jwt/refresh')
+        .send({ refreshToken: 'x'.repeat(43) })
+        .expect(429);
     } finally {
       await t.close();
     }
   });
 
   it('behind a trusted proxy the client IP comes from X-Forwarded-For', async () => {
-    const t = await createTestApp({ env: { ...storeEnv(), LOGIN_RATE_PER_IP: '2', LOGIN_RATE_PER_EMAIL: '100', TRUST_PROXY: 'loopback' } });
+    const t = await createTestApp({
+      env: { ...storeEnv(), LOGIN_RATE_PER_IP: '2', LOGIN_RATE_PER_EMAIL: '100', TRUST_PROXY: 'loopback' },
+    });
     try {
       const user = await register(t.http);
-      for (let i = 0; i < 2; i++) await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.1' }).expect(200);
+      for (let i = 0; i < 2; i++)
+        await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.1' }).expect(200);
       await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.1' }).expect(429);
       await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.2' }).expect(200);
     } finally {

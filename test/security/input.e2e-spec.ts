@@ -34,9 +34,18 @@ describe('Hostile input (e2e)', () => {
   });
 
   it.each([
-    ['__proto__ at the top', `{"email":"p1@example.com","password":"${PASSWORD}","__proto__":{"polluted":"yes","roles":["admin"]}}`],
-    ['constructor.prototype', `{"email":"p2@example.com","password":"${PASSWORD}","constructor":{"prototype":{"polluted":"yes"}}}`],
-    ['__proto__ nested', `{"email":"p3@example.com","password":"${PASSWORD}","displayName":"x","x":{"__proto__":{"polluted":"yes"}}}`],
+    [
+      '__proto__ at the top',
+      `{"email":"p1@example.com","password":"${PASSWORD}","__proto__":{"polluted":"yes","roles":["admin"]}}`,
+    ],
+    [
+      'constructor.prototype',
+      `{"email":"p2@example.com","password":"${PASSWORD}","constructor":{"prototype":{"polluted":"yes"}}}`,
+    ],
+    [
+      '__proto__ nested',
+      `{"email":"p3@example.com","password":"${PASSWORD}","displayName":"x","x":{"__proto__":{"polluted":"yes"}}}`,
+    ],
   ])('a body with %s is refused before it reaches an object, and pollutes nothing', async (_, raw) => {
     const before = await users();
     for (const path of ['/users', '/auth/session/login', '/auth/jwt/login']) {
@@ -50,7 +59,11 @@ describe('Hostile input (e2e)', () => {
   it.each([
     ['text/plain', 'text/plain', `{"email":"t@example.com","password":"${PASSWORD}"}`],
     ['a form', 'application/x-www-form-urlencoded', `email=t@example.com&password=${encodeURIComponent(PASSWORD)}`],
-    ['multipart', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\nt@example.com\r\n--x--'],
+    [
+      'multipart',
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\nt@example.com\r\n--x--',
+    ],
     ['a vendor JSON type', 'application/vnd.api+json', `{"email":"t@example.com","password":"${PASSWORD}"}`],
   ])('%s on a JSON route is 415 and creates nothing', async (_, type, body) => {
     const before = await users();
@@ -62,7 +75,11 @@ describe('Hostile input (e2e)', () => {
 
   it('normalises emails (NFKC, case, spaces): look-alike and case variants meet the same account, never another', async () => {
     const alice = await register(t.http, 'alice.unicode@example.com');
-    for (const variant of ['ALICE.UNICODE@EXAMPLE.COM', ' alice.unicode@example.com ', 'ａｌｉｃｅ.unicode@example.com']) {
+    for (const variant of [
+      'ALICE.UNICODE@EXAMPLE.COM',
+      ' alice.unicode@example.com ',
+      'ａｌｉｃｅ.unicode@example.com',
+    ]) {
       await request(t.http).post('/users').send({ email: variant, password: 'another password 123' }).expect(409);
       const s = await sessionLogin(t.http, variant);
       expect(s.body.user.id).toBe(alice.id);

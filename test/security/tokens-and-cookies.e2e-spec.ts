@@ -33,7 +33,10 @@ describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
     });
     await new Promise<void>((r) => outbound.listen(0, '127.0.0.1', r));
     const user = await register(t.http);
-    token = ((await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200)).body as { accessToken: string }).accessToken;
+    token = (
+      (await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200))
+        .body as { accessToken: string }
+    ).accessToken;
     header = decodePart(token, 0);
     claims = decodePart(token, 1);
   });
@@ -45,14 +48,21 @@ describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
   it('accepts the genuine token (the attacks below start from it)', async () => {
     await request(t.http).get('/users/me').set('Authorization', `Bearer ${token}`).expect(200);
     // And the forger makes valid tokens when given the real secret.
-    await request(t.http).get('/users/me').set('Authorization', `Bearer ${forgeHs256(header, { ...claims, jti: randomUUID() }, SECRET)}`).expect(200);
+    await request(t.http)
+      .get('/users/me')
+      .set('Authorization', `Bearer ${forgeHs256(header, { ...claims, jti: randomUUID() }, SECRET)}`)
+      .expect(200);
   });
 
   it('refuses alg "none" in every spelling, with or without a signature (CVE-2015-9235)', async () => {
     const sig = token.split('.')[2]!;
     for (const alg of ['none', 'None', 'NONE', 'nOnE', '', 'HS256 ', 'hs256']) {
       await expectRefused(t.http, unsigned({ ...header, alg }, claims), `alg ${JSON.stringify(alg)}`);
-      await expectRefused(t.http, `${unsigned({ ...header, alg }, claims)}${sig}`, `alg ${JSON.stringify(alg)} with signature`);
+      await expectRefused(
+        t.http,
+        `${unsigned({ ...header, alg }, claims)}${sig}`,
+        `alg ${JSON.stringify(alg)} with signature`,
+      );
     }
     const noAlg = { ...header };
     delete noAlg.alg;
@@ -61,8 +71,16 @@ describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
 
   it('refuses kid injection: path traversal, SQL, an absent kid, and a kid of the wrong type', async () => {
     for (const kid of ['../../../../../../dev/null', "' OR '1'='1", 'x'.repeat(2000), '', null, 42, ['a']]) {
-      await expectRefused(t.http, forgeHs256({ ...header, kid }, claims, ''), `kid ${JSON.stringify(kid)?.slice(0, 30)} with empty key`);
-      await expectRefused(t.http, forgeHs256({ ...header, kid }, claims, SECRET), `kid ${JSON.stringify(kid)?.slice(0, 30)}`);
+      await expectRefused(
+        t.http,
+        forgeHs256({ ...header, kid }, claims, ''),
+        `kid ${JSON.stringify(kid)?.slice(0, 30)} with empty key`,
+      );
+      await expectRefused(
+        t.http,
+        forgeHs256({ ...header, kid }, claims, SECRET),
+        `kid ${JSON.stringify(kid)?.slice(0, 30)}`,
+      );
     }
   });
 
@@ -72,8 +90,16 @@ describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
     const base = `http://127.0.0.1:${(outbound.address() as AddressInfo).port}`;
     const forged = [
       forgeAsymmetric({ ...header, alg: 'RS256', jwk } as { alg: string }, claims, attacker.privateKey),
-      forgeAsymmetric({ ...header, alg: 'RS256', jku: `${base}/jwks.json` } as { alg: string }, claims, attacker.privateKey),
-      forgeAsymmetric({ ...header, alg: 'RS256', x5u: `${base}/cert.pem` } as { alg: string }, claims, attacker.privateKey),
+      forgeAsymmetric(
+        { ...header, alg: 'RS256', jku: `${base}/jwks.json` } as { alg: string },
+        claims,
+        attacker.privateKey,
+      ),
+      forgeAsymmetric(
+        { ...header, alg: 'RS256', x5u: `${base}/cert.pem` } as { alg: string },
+        claims,
+        attacker.privateKey,
+      ),
       forgeHs256({ ...header, jku: `${base}/jwks.json`, jwk: { kty: 'oct', k: b64('attacker') } }, claims, 'attacker'),
     ];
     for (const [i, f] of forged.entries()) await expectRefused(t.http, f, `forged ${i}`);
@@ -87,27 +113,51 @@ describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
       return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
     };
     const kid = JSON.stringify(header.kid);
-    await request(t.http).get('/users/me').set('Authorization', `Bearer ${sign(`{"alg":"HS256","typ":"JWT","kid":${kid}}`)}`).expect(200);
+    await request(t.http)
+      .get('/users/me')
+      .set('Authorization', `Bearer ${sign(`{"alg":"HS256","typ":"JWT","kid":${kid}}`)}`)
+      .expect(200);
     await expectRefused(t.http, sign(`{"alg":"none","alg":"HS256","typ":"JWT","kid":${kid}}`), 'none then HS256');
     await expectRefused(t.http, sign(`{"alg":"HS256","alg":"none","typ":"JWT","kid":${kid}}`), 'HS256 then none');
-    await expectRefused(t.http, sign(`{"\\u0061lg":"none","alg":"HS256","typ":"JWT","kid":${kid}}`), 'escaped duplicate');
+    await expectRefused(
+      t.http,
+      sign(`{"\\u0061lg":"none","alg":"HS256","typ":"JWT","kid":${kid}}`),
+      'escaped duplicate',
+    );
     await expectRefused(t.http, sign(`{"alg":"HS256","typ":"JWT","kid":${kid},"kid":"other"}`), 'duplicate kid');
   });
 
   it('refuses malformed and oversized tokens with a 401, never a 5xx', async () => {
     const [h, p, s] = token.split('.');
-    for (const bad of ['', 'a', 'a.b', `${h}.${p}`, `${h}.${p}.${s}.x`, '...', `${h}!.${p}.${s}`, `${h}.${p}.${s}%`, 'Bearer', `${h}.${'A'.repeat(15_000)}.${s}`]) {
+    for (const bad of [
+      '',
+      'a',
+      'a.b',
+      `${h}.${p}`,
+      `${h}.${p}.${s}.x`,
+      '...',
+      `${h}!.${p}.${s}`,
+      `${h}.${p}.${s}%`,
+      'Bearer',
+      `${h}.${'A'.repeat(15_000)}.${s}`,
+    ]) {
       const res = await request(t.http).get('/users/me').set('Authorization', `Bearer ${bad}`);
       expect(res.status).toBe(401);
     }
     // 16 kB and more: Node refuses the header itself (431), still not a 5xx.
-    const huge = await request(t.http).get('/users/me').set('Authorization', `Bearer ${'A'.repeat(16_500)}`).ok(() => true);
+    const huge = await request(t.http)
+      .get('/users/me')
+      .set('Authorization', `Bearer ${'A'.repeat(16_500)}`)
+      .ok(() => true);
     expect(huge.status).toBeLessThan(500);
   });
 
   it('a revoked token stays refused with its last signature character changed or "=" appended (revocation is by jti, not by string)', async () => {
     const user = await register(t.http);
-    const fresh = ((await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200)).body as { accessToken: string }).accessToken;
+    const fresh = (
+      (await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200))
+        .body as { accessToken: string }
+    ).accessToken;
     await request(t.http).post('/auth/jwt/logout').set('Authorization', `Bearer ${fresh}`).expect(204);
     const last = fresh.slice(-1);
     // The last base64url character of a 32-byte MAC carries 4 bits: its neighbour often decodes to the same bytes.
@@ -149,24 +199,47 @@ describe('Cookie tampering, CSRF and CORS (e2e)', () => {
     const headers = { Cookie: s.cookie, 'X-CSRF-Token': s.csrfToken };
     await request(t.http).post('/auth/session/logout').set(headers).set('Origin', 'https://evil.example').expect(403);
     await request(t.http).post('/auth/session/logout').set(headers).set('Sec-Fetch-Site', 'cross-site').expect(403);
-    await request(t.http).post('/auth/session/logout').set('Cookie', s.cookie).set('Origin', 'https://evil.example').expect(403);
+    await request(t.http)
+      .post('/auth/session/logout')
+      .set('Cookie', s.cookie)
+      .set('Origin', 'https://evil.example')
+      .expect(403);
     await request(t.http).get('/users/me').set('Cookie', s.cookie).expect(200);
     // Login CSRF: another site cannot sign a browser in.
-    await request(t.http).post('/auth/session/login').set('Origin', 'https://evil.example').send({ email: user.email, password: PASSWORD }).expect(403);
+    await request(t.http)
+      .post('/auth/session/login')
+      .set('Origin', 'https://evil.example')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(403);
     // The same origin, and an origin CORS_ORIGINS trusts, pass.
     const host = '127.0.0.1';
-    await request(t.http).post('/auth/session/logout').set(headers).set('Origin', `http://${host}`).set('Host', host).expect(204);
+    await request(t.http)
+      .post('/auth/session/logout')
+      .set(headers)
+      .set('Origin', `http://${host}`)
+      .set('Host', host)
+      .expect(204);
     const s2 = await sessionLogin(t.http, user.email);
-    await request(t.http).post('/auth/session/logout').set({ Cookie: s2.cookie, 'X-CSRF-Token': s2.csrfToken }).set('Origin', 'https://app.example').expect(204);
+    await request(t.http)
+      .post('/auth/session/logout')
+      .set({ Cookie: s2.cookie, 'X-CSRF-Token': s2.csrfToken })
+      .set('Origin', 'https://app.example')
+      .expect(204);
   });
 
   it('CORS: an unlisted origin is never echoed with credentials; the listed one is', async () => {
     for (const path of ['/users/me', '/auth/session/login', '/health']) {
-      const evil = await request(t.http).options(path).set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+      const evil = await request(t.http)
+        .options(path)
+        .set('Origin', 'https://evil.example')
+        .set('Access-Control-Request-Method', 'POST');
       expect(evil.headers['access-control-allow-origin']).toBeUndefined();
       const evilGet = await request(t.http).get(path).set('Origin', 'https://evil.example');
       expect(evilGet.headers['access-control-allow-origin']).toBeUndefined();
-      const good = await request(t.http).options(path).set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST');
+      const good = await request(t.http)
+        .options(path)
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', 'POST');
       expect(good.headers['access-control-allow-origin']).toBe('https://app.example');
       expect(good.headers['access-control-allow-credentials']).toBe('true');
     }
@@ -174,9 +247,15 @@ describe('Cookie tampering, CSRF and CORS (e2e)', () => {
 
   it('the refresh cookie, tampered, refreshes nothing', async () => {
     const user = await register(t.http);
-    const res = await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    const res = await request(t.http)
+      .post('/auth/jwt/login')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
     const cookie = setCookies(res).refresh_token!;
-    await request(t.http).post('/auth/jwt/refresh').set('Cookie', `refresh_token=${cookie.value.slice(0, -1)}A`).expect(401);
+    await request(t.http)
+      .post('/auth/jwt/refresh')
+      .set('Cookie', `refresh_token=${cookie.value.slice(0, -1)}A`)
+      .expect(401);
     await request(t.http).post('/auth/jwt/refresh').set('Cookie', `refresh_token=${cookie.value}`).expect(200);
   });
 });

@@ -17,7 +17,11 @@ export function setCookies(res: Response): Record<string, { pair: string; value:
   return out;
 }
 
-export async function register(http: App, email = `u-${randomUUID()}@example.com`, password = PASSWORD): Promise<{ id: string; email: string; password: string }> {
+export async function register(
+  http: App,
+  email = `u-${randomUUID()}@example.com`,
+  password = PASSWORD,
+): Promise<{ id: string; email: string; password: string }> {
   const res = await request(http).post('/users').send({ email, password }).expect(201);
   return { id: (res.body as { id: string }).id, email, password };
 }
@@ -28,7 +32,12 @@ export interface CookieLogin {
   body: { user: { id: string }; csrfToken: string; expiresAt: string };
 }
 
-export async function sessionLogin(http: App, email: string, password = PASSWORD, extra: Record<string, string> = {}): Promise<CookieLogin> {
+export async function sessionLogin(
+  http: App,
+  email: string,
+  password = PASSWORD,
+  extra: Record<string, string> = {},
+): Promise<CookieLogin> {
   const res = await request(http).post('/auth/session/login').set(extra).send({ email, password }).expect(200);
   const cookies = setCookies(res);
   const name = Object.keys(cookies).find((n) => n === 'sid' || n === '__Host-sid');

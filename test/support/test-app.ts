@@ -74,7 +74,10 @@ export function setTestEnv(env: Record<string, string>, dataDir: string): void {
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? newDataDir();
-  const env = onPostgres && !options.env?.DATABASE_URL ? { ...(await postgresEnv(dataDir)), ...options.env } : (options.env ?? {});
+  const env =
+    onPostgres && !options.env?.DATABASE_URL
+      ? { ...(await postgresEnv(dataDir)), ...options.env }
+      : (options.env ?? {});
   setTestEnv(env, dataDir);
   let builder = Test.createTestingModule({ imports: [AppModule] });
   if (options.customize) builder = options.customize(builder);

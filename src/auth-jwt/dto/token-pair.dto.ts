@@ -5,7 +5,8 @@ export class TokenPairView {
   @ApiProperty({ description: 'Compact JWS; send as `Authorization: Bearer <accessToken>`' }) accessToken!: string;
   @ApiProperty({ enum: ['Bearer'] }) tokenType!: 'Bearer';
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 }) expiresIn!: number;
-  @ApiProperty({ description: 'Opaque, single use: each refresh spends it and returns a new one' }) refreshToken!: string;
+  @ApiProperty({ description: 'Opaque, single use: each refresh spends it and returns a new one' })
+  refreshToken!: string;
   @ApiProperty({ description: 'Seconds until the refresh token expires', example: 1209600 }) refreshExpiresIn!: number;
 }
 

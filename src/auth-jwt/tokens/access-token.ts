@@ -170,7 +170,8 @@ export class AccessTokenVerifier {
     const raw = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
     // RFC 7515 §5.2 lets a parser keep the last of duplicate members; we refuse duplicates (and the
     // escapes that could disguise one, which our own headers never contain), so `alg` means one thing.
-    if (raw.includes('\\') || (raw.match(/"alg"/g) ?? []).length !== 1 || (raw.match(/"kid"/g) ?? []).length !== 1) return undefined;
+    if (raw.includes('\\') || (raw.match(/"alg"/g) ?? []).length !== 1 || (raw.match(/"kid"/g) ?? []).length !== 1)
+      return undefined;
     let header: unknown;
     try {
       header = JSON.parse(raw);

@@ -22,7 +22,11 @@ export class LoginGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const dto = plainToInstance(LoginDto, req.body as unknown);
-    const errors = await validate(dto ?? {}, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    const errors = await validate(dto ?? {}, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    });
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body) || errors.length > 0) {
       throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
     }

@@ -86,11 +86,20 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
     }
     // Only name, message and stack: a driver error also carries the query's parameters (a hash, an email).
-    const err = exception instanceof Error ? { type: exception.name, message: exception.message, stack: exception.stack } : { type: typeof exception };
+    const err =
+      exception instanceof Error
+        ? { type: exception.name, message: exception.message, stack: exception.stack }
+        : { type: typeof exception };
     if (isDependencyUnavailable(exception)) {
       // The database or Redis is away (restarting, cut off): not a bug of ours, and worth a retry.
-      this.logger.warn({ err: { type: err.type, message: err.message }, path: req.path, method: req.method }, 'Dependency unavailable');
-      return { body: this.body(HttpStatus.SERVICE_UNAVAILABLE, serverMessage(HttpStatus.SERVICE_UNAVAILABLE)), headers: {} };
+      this.logger.warn(
+        { err: { type: err.type, message: err.message }, path: req.path, method: req.method },
+        'Dependency unavailable',
+      );
+      return {
+        body: this.body(HttpStatus.SERVICE_UNAVAILABLE, serverMessage(HttpStatus.SERVICE_UNAVAILABLE)),
+        headers: {},
+      };
     }
     this.logger.error({ err, path: req.path, method: req.method }, 'Unhandled error');
     return { body: this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
