@@ -130,6 +130,13 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
 
     if (row.revokedAt != null) return INVALID;
     if (row.usedAt != null) {
+      // Spent, but its rotation has not issued the next token yet: this call raced the one that
+      // spent it (api.md: of two refreshes racing with one token exactly one succeeds), so it is
+      // refused without ending the family the winner is about to continue.
+      const childIssued =
+        (await this.run(`SELECT 1 AS "x" FROM ${this.table} WHERE "parentId" = :id`, { id: row.id })).records.length >
+        0;
+      if (!childIssued) return INVALID;
       // A replay of a spent token: either the client or a thief holds a copy, and we cannot tell
       // which, so the family ends, its newest (unused) token included.
       await this.revokeFamily(row.familyId, now);
