@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { App } from 'supertest/types.js';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
-import { Env } from '../../src/config/env.js';
+import { ENV_VARIABLES } from '../../src/config/env.js';
 import { persistedSecret } from '../../src/config/secrets.js';
 import { createSchema, dropSchema, onPostgres, schemaUrl } from './postgres.js';
 
@@ -32,19 +32,7 @@ export interface TestAppOptions {
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
-const KNOWN_VARS = [
-  ...Object.keys(new Env()),
-  'REDIS_URL',
-  'JWT_SECRET',
-  'JWT_KEYS_DIR',
-  'SESSION_SECRET',
-  'COOKIE_SECURE',
-  'ADMIN_EMAIL',
-  'ADMIN_PASSWORD',
-  'TRUST_PROXY',
-  'CORS_ORIGINS',
-  'DOCS_ENABLED',
-];
+const KNOWN_VARS = ENV_VARIABLES;
 
 export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'auth-test-'));
