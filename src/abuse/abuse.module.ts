@@ -1,8 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Module, type Provider } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { abuseConfig, redisConfig } from '../config/config.js';
 import { REDIS, type Redis } from '../redis/redis.module.js';
-import { makeLimiter } from './limiters.js';
+import { type LimiterSpec, makeLimiter } from './limiters.js';
 import { LoginLockout } from './login-lockout.js';
 import {
   LOGIN_EMAIL_LIMITER,
@@ -16,6 +16,13 @@ type Abuse = ConfigType<typeof abuseConfig>;
 type RedisCfg = ConfigType<typeof redisConfig>;
 const inject = [abuseConfig.KEY, redisConfig.KEY, REDIS];
 
+/** A limiter provider: its spec from the abuse config, its store from the Redis config. */
+const limiter = (provide: symbol, spec: (a: Abuse) => LimiterSpec): Provider => ({
+  provide,
+  inject,
+  useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) => makeLimiter(spec(a), c, r.keyPrefix),
+});
+
 /**
  * Rate limits and the login lockout, on rate-limiter-flexible: counters in Redis when it is
  * configured (every instance sees the same numbers), in this process otherwise.
@@ -26,24 +33,9 @@ const inject = [abuseConfig.KEY, redisConfig.KEY, REDIS];
  */
 @Module({
   providers: [
-    {
-      provide: LOGIN_IP_LIMITER,
-      inject,
-      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
-        makeLimiter({ name: 'login-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix),
-    },
-    {
-      provide: LOGIN_EMAIL_LIMITER,
-      inject,
-      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
-        makeLimiter({ name: 'login-email', points: a.loginRatePerEmail, durationSeconds: 60 }, c, r.keyPrefix),
-    },
-    {
-      provide: REFRESH_IP_LIMITER,
-      inject,
-      useFactory: (a: Abuse, r: RedisCfg, c: Redis | null) =>
-        makeLimiter({ name: 'refresh-ip', points: a.loginRatePerIp, durationSeconds: 60 }, c, r.keyPrefix),
-    },
+    limiter(LOGIN_IP_LIMITER, (a) => ({ name: 'login-ip', points: a.loginRatePerIp, durationSeconds: 60 })),
+    limiter(LOGIN_EMAIL_LIMITER, (a) => ({ name: 'login-email', points: a.loginRatePerEmail, durationSeconds: 60 })),
+    limiter(REFRESH_IP_LIMITER, (a) => ({ name: 'refresh-ip', points: a.loginRatePerIp, durationSeconds: 60 })),
     {
       provide: LoginLockout,
       inject,

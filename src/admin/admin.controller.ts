@@ -12,7 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
-import { AuditQueryDto, AuthEventPage, AuthEventView } from '../audit/auth-event.view.js';
+import { AuditQueryDto, AuthEventPage } from '../audit/auth-event.view.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { Roles } from '../auth/decorators/roles.decorator.js';
 import type { AuthPrincipal } from '../auth/principal.js';
@@ -84,12 +84,6 @@ export class AdminController {
   @ApiOperation({ summary: 'The audit trail, newest first, filtered by user and type, paginated with a cursor' })
   @ApiOkResponse({ type: AuthEventPage })
   async auditTrail(@Query() q: AuditQueryDto): Promise<AuthEventPage> {
-    const page = await this.audit.list({
-      userId: q.userId,
-      type: q.type,
-      limit: q.limit ?? 50,
-      cursor: q.cursor === undefined ? undefined : Number(q.cursor),
-    });
-    return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
+    return AuthEventPage.of(await this.audit.list(q));
   }
 }

@@ -18,10 +18,13 @@ export interface NewAuthEvent {
 export interface AuditQuery {
   userId?: string;
   type?: AuthEventType;
-  limit: number;
-  /** The id of the last event of the previous page. */
-  cursor?: number;
+  /** Page size; 50 when unset. */
+  limit?: number;
+  /** `nextCursor` of the previous page: the id of its last event. */
+  cursor?: string;
 }
+
+const DEFAULT_PAGE = 50;
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
@@ -70,11 +73,12 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     const where: FindOptionsWhere<AuthEvent> = {};
     if (query.userId) where.userId = query.userId;
     if (query.type) where.type = query.type;
-    if (query.cursor !== undefined) where.id = LessThan(query.cursor);
-    const rows = await this.events.find({ where, order: { id: 'DESC' }, take: query.limit + 1 });
-    const page = rows.slice(0, query.limit);
+    if (query.cursor !== undefined) where.id = LessThan(Number(query.cursor));
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const rows = await this.events.find({ where, order: { id: 'DESC' }, take: limit + 1 });
+    const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { events: page, nextCursor: rows.length > query.limit && last ? String(last.id) : null };
+    return { events: page, nextCursor: rows.length > limit && last ? String(last.id) : null };
   }
 
   async purge(now = Date.now()): Promise<number> {

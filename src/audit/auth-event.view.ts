@@ -50,6 +50,10 @@ export class AuthEventPage {
     description: 'Pass as `cursor` for the next page; null on the last one',
   })
   nextCursor!: string | null;
+
+  static of(page: { events: AuthEvent[]; nextCursor: string | null }): AuthEventPage {
+    return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
+  }
 }
 
 const toInt = ({ value }: { value: unknown }): unknown =>

@@ -11,7 +11,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
-import { AuthEventPage, AuthEventView, PageQueryDto } from '../audit/auth-event.view.js';
+import { AuthEventPage, PageQueryDto } from '../audit/auth-event.view.js';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
@@ -67,11 +67,6 @@ export class UsersController {
   @ApiOkResponse({ type: AuthEventPage })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   async activity(@CurrentUser() me: AuthPrincipal, @Query() q: PageQueryDto): Promise<AuthEventPage> {
-    const page = await this.audit.list({
-      userId: me.userId,
-      limit: q.limit ?? 50,
-      cursor: q.cursor === undefined ? undefined : Number(q.cursor),
-    });
-    return { events: page.events.map((e) => AuthEventView.of(e)), nextCursor: page.nextCursor };
+    return AuthEventPage.of(await this.audit.list({ ...q, userId: me.userId }));
   }
 }
