@@ -6,7 +6,13 @@
 const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // @fastify/static (Swagger UI's files on Fastify) requires content-disposition 3, which is ESM
+    // only: Node 20.19 loads it (require(esm)), Jest's module sandbox only from Node 24.9. The
+    // CommonJS build of version 2, installed for Express, has the same API (`create`, `parse`).
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition/dist/index.js',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
 };
 
@@ -23,7 +29,20 @@ export default {
   testTimeout: 30000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...e2e, displayName: 'e2e', testPathIgnorePatterns: ['/node_modules/', CLUSTER] },
+    // Every e2e file, the attack suite included, once per HTTP adapter (test/support/test-app.ts
+    // reads the global).
+    {
+      ...e2e,
+      displayName: 'e2e',
+      globals: { E2E_HTTP_ADAPTER: 'express' },
+      testPathIgnorePatterns: ['/node_modules/', CLUSTER],
+    },
+    {
+      ...e2e,
+      displayName: 'e2e-fastify',
+      globals: { E2E_HTTP_ADAPTER: 'fastify' },
+      testPathIgnorePatterns: ['/node_modules/', CLUSTER],
+    },
     {
       // The same specs once more, each app on a fresh schema of the PostgreSQL server
       // (test/support/test-app.ts reads the global).
@@ -41,11 +60,13 @@ export default {
         '<rootDir>/test/foundation/schema.e2e-spec.ts',
       ],
     },
-    {
-      // Several built servers (`dist/`, made by `pretest`) on one Redis and one PostgreSQL.
+    // Several built servers (`dist/`, made by `pretest`) on one Redis and one PostgreSQL, once per
+    // HTTP adapter.
+    ...['express', 'fastify'].map((adapter) => ({
       ...base,
-      displayName: 'cluster',
+      displayName: adapter === 'express' ? 'cluster' : 'cluster-fastify',
+      globals: { E2E_HTTP_ADAPTER: adapter },
       testMatch: ['<rootDir>/test/cluster/**/*.e2e-spec.ts'],
-    },
+    })),
   ],
 };

@@ -1,42 +1,43 @@
 import type { ConfigType } from '@nestjs/config';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import helmet from 'helmet';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { HttpLogger } from 'pino-http';
-import { noStoreForPrivateRoutes, requireJsonBodies } from './common/http/http-edges.js';
-import { REQUEST_LOGGER } from './common/logging.module.js';
+import { configureSessions } from './auth-session/session-transport.js';
+import { configureExpressEdges } from './common/http/express-edges.js';
+import { configureFastifyEdges } from './common/http/fastify-edges.js';
+import { type AuthApp, isFastify } from './common/http/platform.js';
+import { REQUEST_ID_HEADER, REQUEST_LOGGER } from './common/logging.module.js';
 import { httpConfig, sessionConfig } from './config/config.js';
 import { setupSwagger } from './docs/swagger.js';
 
-export const BODY_LIMIT = '100kb';
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** JSON.parse reviver: prototype pollution never starts (CWE-1321); body-parser answers its SyntaxError with a 400. */
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('Forbidden key in JSON body');
-  return value;
-}
-
 /**
- * The HTTP edges that must be set on the application object itself. Called by `main.ts` and by
- * the tests' `createTestApp()`, so both serve the same app. The app must be created with
- * `{ bodyParser: false, bufferLogs: true }`.
+ * What must be set on the application object itself, in this order, on either adapter. Called by
+ * `main.ts`, the tests' `createTestApp()` and the bench, so all three serve the same app. The app
+ * must be created from `createHttpAdapter()` with `APP_OPTIONS` (platform.ts), and configured
+ * before it is initialised: Fastify plugins must be registered before the app starts.
  */
-export function configureApp(app: NestExpressApplication): void {
+export async function configureApp(app: AuthApp): Promise<void> {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
   app.useLogger(app.get(Logger));
-  // First of all middleware: every request gets its id and its log line, even one refused below.
-  app.use(app.get<HttpLogger>(REQUEST_LOGGER));
-  app.disable('x-powered-by');
-  if (http.trustProxy !== undefined) app.set('trust proxy', http.trustProxy);
-  app.use(helmet());
-  app.use(requireJsonBodies);
-  app.use(noStoreForPrivateRoutes);
-  // JSON only, strict (objects and arrays at the top), at most 100 kB: past it, 413. Keys that
-  // could reach an object's prototype are refused outright (a 400), whatever the route.
-  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true, reviver: refusePrototypeKeys });
+  // First of all: every request gets its id and its log line, even one refused below.
+  const requestLogger = app.get<HttpLogger>(REQUEST_LOGGER);
+  if (isFastify(app)) {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        // Fastify named the request (platform.ts): pino-http logs that id, and the client gets it.
+        (req.raw as { id?: unknown }).id = req.id;
+        reply.raw.setHeader(REQUEST_ID_HEADER, req.id);
+        requestLogger(req.raw, reply.raw, done);
+      });
+    await configureFastifyEdges(app);
+  } else {
+    app.use(requestLogger);
+    configureExpressEdges(app);
+  }
+  await configureSessions(app);
   if (http.corsOrigins.length > 0) {
     app.enableCors({
       origin: http.corsOrigins,

@@ -1,28 +1,27 @@
 import 'reflect-metadata';
-import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
-import { Logger } from 'nestjs-pino';
+import { APP_OPTIONS, type AuthApp, createHttpAdapter } from './common/http/platform.js';
 import { httpConfig } from './config/config.js';
 import { ConfigError } from './config/env.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false,
-    bufferLogs: true,
+  // Read here first (and validated: a bad variable is one line) to choose the adapter.
+  const http = httpConfig();
+  const app = await NestFactory.create<AuthApp>(AppModule, createHttpAdapter(http.adapter, http.trustProxy), {
+    ...APP_OPTIONS,
     // Not flushed on failure either: Nest would print the buffered start-up lines and the error with
     // its stack, where a bad variable must stop start-up with one line (written below).
     autoFlushLogs: false,
     abortOnError: false,
   });
-  configureApp(app);
+  await configureApp(app);
   // The pino logger is in place now: the buffered start-up lines go out as JSON.
   app.flushLogs();
-  const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
 
   // Nest's own shutdown hooks re-raise the signal (exit 143); a clean stop exits 0 instead.
   let stopping = false;
@@ -40,7 +39,11 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 
   await app.listen(http.port, http.host);
-  app.get(Logger).log(`Listening on http://${http.host}:${http.port} (docs: ${http.docsEnabled ? '/docs' : 'off'})`);
+  app
+    .get(Logger)
+    .log(
+      `Listening on http://${http.host}:${http.port} (${http.adapter}; docs: ${http.docsEnabled ? '/docs' : 'off'})`,
+    );
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../common/http/http-request.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { normalizeEmail } from '../users/email.js';
 import { consume, TOO_MANY_ATTEMPTS } from './limiters.js';
@@ -10,7 +10,7 @@ export const REFRESH_IP_LIMITER = Symbol('REFRESH_IP_LIMITER');
 
 /**
  * Login of both styles together: `LOGIN_RATE_PER_IP` attempts a minute per client IP and
- * `LOGIN_RATE_PER_EMAIL` per normalised email. The client IP is Express' `req.ip`, which trusts
+ * `LOGIN_RATE_PER_EMAIL` per normalised email. The client IP is the adapter's `req.ip`, which trusts
  * `X-Forwarded-For` only as far as `TRUST_PROXY` says. Runs after the body is validated.
  */
 @Injectable()
@@ -21,7 +21,7 @@ export class LoginRateLimitGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
     const { email } = req.body as { email: string };
     await consume(this.perIp, req.ip ?? 'unknown', TOO_MANY_ATTEMPTS);
     await consume(this.perEmail, normalizeEmail(email), TOO_MANY_ATTEMPTS);
@@ -37,7 +37,7 @@ export class RefreshRateLimitGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     await consume(
       this.perIp,
-      context.switchToHttp().getRequest<Request>().ip ?? 'unknown',
+      context.switchToHttp().getRequest<HttpRequest>().ip ?? 'unknown',
       'Too many requests, try again later',
     );
     return true;

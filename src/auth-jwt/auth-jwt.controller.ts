@@ -11,7 +11,6 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { RefreshRateLimitGuard } from '../abuse/rate-limit.guards.js';
 import { LoginGuard } from '../auth/credentials/login.guard.js';
 import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
@@ -21,12 +20,12 @@ import { Public } from '../auth/decorators/public.decorator.js';
 import { LoginDto } from '../auth/dto/login.dto.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
-import { jwtConfig } from '../config/config.js';
+import { Client, type ClientInfo, type HttpRequest } from '../common/http/http-request.js';
 import { BEARER_SCHEME } from '../docs/swagger.js';
 import type { User } from '../users/user.entity.js';
 import { AuthJwtService } from './auth-jwt.service.js';
 import { RefreshDto, TokenPairView } from './dto/token-pair.dto.js';
-import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
+import { RefreshCookie } from './refresh-cookie.js';
 
 const REFRESH_COOKIE_DOC = {
   'Set-Cookie': {
@@ -40,7 +39,7 @@ const REFRESH_COOKIE_DOC = {
 export class AuthJwtController {
   constructor(
     private readonly jwt: AuthJwtService,
-    @Inject(jwtConfig.KEY) private readonly config: ConfigType<typeof jwtConfig>,
+    private readonly cookie: RefreshCookie,
   ) {}
 
   @Public()
@@ -59,13 +58,13 @@ export class AuthJwtController {
     description: 'Too many attempts, or the account is locked; see Retry-After',
   })
   async login(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: object,
     @LoginAccount() user: User,
     @Body() _body: LoginDto,
   ): Promise<TokenPairView> {
-    const pair = await this.jwt.login(user, req);
-    setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
+    const pair = await this.jwt.login(user, client);
+    this.cookie.set(res, pair.refreshToken, pair.refreshExpiresIn);
     return pair;
   }
 
@@ -95,12 +94,13 @@ export class AuthJwtController {
     description: 'Unknown, expired, revoked or already spent refresh token',
   })
   async refresh(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: object,
     @Body() body: RefreshDto,
   ): Promise<TokenPairView> {
-    const pair = await this.jwt.refresh(body.refreshToken ?? readRefreshCookie(req, this.config.cookieSecure), req);
-    setRefreshCookie(res, this.config.cookieSecure, pair.refreshToken, pair.refreshExpiresIn);
+    const pair = await this.jwt.refresh(body.refreshToken ?? this.cookie.read(req), client);
+    this.cookie.set(res, pair.refreshToken, pair.refreshExpiresIn);
     return pair;
   }
 
@@ -111,8 +111,8 @@ export class AuthJwtController {
   @ApiOperation({ summary: 'Sign out: this access token is refused from now on and its refresh family revoked' })
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponse })
-  async logout(@CurrentUser() me: AuthPrincipal, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(@CurrentUser() me: AuthPrincipal, @Res({ passthrough: true }) res: object): Promise<void> {
     await this.jwt.logout(me);
-    clearRefreshCookie(res, this.config.cookieSecure);
+    this.cookie.clear(res);
   }
 }

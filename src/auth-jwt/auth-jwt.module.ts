@@ -9,6 +9,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthJwtController } from './auth-jwt.controller.js';
 import { AuthJwtService } from './auth-jwt.service.js';
 import { JwksController } from './jwks.controller.js';
+import { RefreshCookie } from './refresh-cookie.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { JwtKeysService } from './keys/jwt-keys.service.js';
@@ -29,7 +30,15 @@ import { AccessTokenSigner, AccessTokenVerifier } from './tokens/access-token.js
     RefreshTokenModule,
   ],
   controllers: [AuthJwtController, JwksController],
-  providers: [AuthJwtService, JwtKeysService, AccessTokenSigner, AccessTokenVerifier, JwtStrategy, JwtAuthGuard],
+  providers: [
+    AuthJwtService,
+    RefreshCookie,
+    JwtKeysService,
+    AccessTokenSigner,
+    AccessTokenVerifier,
+    JwtStrategy,
+    JwtAuthGuard,
+  ],
   exports: [JwtAuthGuard],
 })
 export class AuthJwtModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Request } from 'express';
+import type { ClientInfo } from '../common/http/http-request.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import { DomainError } from '../common/errors.js';
@@ -33,14 +33,13 @@ export class AuthJwtService {
     private readonly audit: AuditService,
   ) {}
 
-  async login(user: User, req: Request): Promise<TokenPairView> {
+  async login(user: User, client: ClientInfo): Promise<TokenPairView> {
     const expiresAt = this.refreshExpiry();
     const session = await this.registry.open({
       userId: user.id,
       kind: 'jwt',
       expiresAt,
-      ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      ...client,
     });
     const refresh = await this.refreshTokens.issue({ userId: user.id, familyId: session.id, expiresAt });
     return this.pair(user, session.id, refresh.token);
@@ -51,7 +50,7 @@ export class AuthJwtService {
    * again means two parties hold the family: the whole family ends, its newest refresh token and
    * its access tokens with it (RFC 9700 §4.14.2). Racing refreshes with one token count as reuse.
    */
-  async refresh(token: string | undefined, req: Request): Promise<TokenPairView> {
+  async refresh(token: string | undefined, client: ClientInfo): Promise<TokenPairView> {
     if (!token) throw refused();
     const result = await this.refreshTokens.rotate(token);
     if (result.outcome === 'invalid') throw refused();
@@ -83,8 +82,7 @@ export class AuthJwtService {
       type: 'refresh.rotated',
       userId: user.id,
       sessionId: result.familyId,
-      ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      ...client,
     });
     return this.pair(user, result.familyId, next.token);
   }

@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { AuthenticatedRequest } from '../auth/principal.js';
 import { runStrategy } from '../auth/run-strategy.js';
 import { DomainError } from '../common/errors.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -17,7 +17,7 @@ export class JwtAuthGuard implements CanActivate {
   constructor(private readonly strategy: JwtStrategy) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     req.user = await runStrategy(this.strategy, req, refused);
     return true;
   }

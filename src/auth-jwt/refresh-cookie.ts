@@ -1,28 +1,47 @@
-import type { CookieOptions, Request, Response } from 'express';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CookieSerializeOptions } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { parse } from 'cookie';
+import type { HttpRequest } from '../common/http/http-request.js';
+import { jwtConfig } from '../config/config.js';
 
 export const REFRESH_COOKIE_PATH = '/auth/jwt';
 
 /** `__Secure-` needs HTTPS; `__Host-` would need Path=/, and this cookie is only for /auth/jwt. */
 export const refreshCookieName = (secure: boolean): string => (secure ? '__Secure-refresh_token' : 'refresh_token');
 
-const options = (secure: boolean): CookieOptions => ({
-  httpOnly: true,
-  sameSite: 'strict',
-  path: REFRESH_COOKIE_PATH,
-  secure,
-});
+/**
+ * The refresh token's cookie, for browsers: HttpOnly, SameSite=Strict, sent to /auth/jwt only.
+ * Written through the HTTP adapter's own `setCookie`, the same on Express and Fastify.
+ */
+@Injectable()
+export class RefreshCookie {
+  private readonly name: string;
+  private readonly options: CookieSerializeOptions;
 
-export function setRefreshCookie(res: Response, secure: boolean, token: string, maxAgeSeconds: number): void {
-  res.cookie(refreshCookieName(secure), token, { ...options(secure), maxAge: maxAgeSeconds * 1000 });
-}
+  constructor(
+    @Inject(jwtConfig.KEY) config: ConfigType<typeof jwtConfig>,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.name = refreshCookieName(config.cookieSecure);
+    this.options = { httpOnly: true, sameSite: 'strict', path: REFRESH_COOKIE_PATH, secure: config.cookieSecure };
+  }
 
-export function clearRefreshCookie(res: Response, secure: boolean): void {
-  res.clearCookie(refreshCookieName(secure), options(secure));
-}
+  set(res: object, token: string, maxAgeSeconds: number): void {
+    this.adapterHost.httpAdapter.setCookie(res, this.name, token, {
+      ...this.options,
+      maxAge: maxAgeSeconds,
+      expires: new Date(Date.now() + maxAgeSeconds * 1000),
+    });
+  }
 
-export function readRefreshCookie(req: Request, secure: boolean): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  return parse(header)[refreshCookieName(secure)];
+  clear(res: object): void {
+    this.adapterHost.httpAdapter.clearCookie(res, this.name, this.options);
+  }
+
+  read(req: HttpRequest): string | undefined {
+    const header = req.headers.cookie;
+    return header ? parse(header)[this.name] : undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Inject } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import {
   ApiBadRequestResponse,
   ApiCookieAuth,
@@ -12,18 +13,19 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { LoginDto } from '../auth/dto/login.dto.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { Client, type ClientInfo } from '../common/http/http-request.js';
 import { sessionConfig } from '../config/config.js';
 import { ApiCsrfHeader } from '../docs/api-csrf-header.decorator.js';
 import { COOKIE_SCHEME } from '../docs/swagger.js';
 import type { User } from '../users/user.entity.js';
 import { AuthSessionService } from './auth-session.service.js';
 import { CsrfTokenView, SessionLoginView } from './dto/session-login.dto.js';
+import type { SessionRequest } from './session-data.js';
 import { SessionLoginGuard } from './session-login.guard.js';
 
 @ApiTags('session')
@@ -32,6 +34,7 @@ export class AuthSessionController {
   constructor(
     private readonly sessions: AuthSessionService,
     @Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   @Public()
@@ -58,8 +61,13 @@ export class AuthSessionController {
     type: ErrorResponse,
     description: 'Too many attempts, or the account is locked; see Retry-After',
   })
-  login(@Req() req: Request, @LoginAccount() user: User, @Body() _body: LoginDto): Promise<SessionLoginView> {
-    return this.sessions.signIn(req, user);
+  login(
+    @Req() req: SessionRequest,
+    @Client() client: ClientInfo,
+    @LoginAccount() user: User,
+    @Body() _body: LoginDto,
+  ): Promise<SessionLoginView> {
+    return this.sessions.signIn(req, client, user);
   }
 
   @Auth('session')
@@ -74,9 +82,9 @@ export class AuthSessionController {
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Missing or wrong X-CSRF-Token' })
-  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(@Req() req: SessionRequest, @Res({ passthrough: true }) res: object): Promise<void> {
     await this.sessions.signOut(req);
-    res.clearCookie(this.config.cookieName, {
+    this.adapterHost.httpAdapter.clearCookie(res, this.config.cookieName, {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
@@ -90,7 +98,7 @@ export class AuthSessionController {
   @ApiOperation({ summary: "The session's CSRF token" })
   @ApiOkResponse({ type: CsrfTokenView })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
-  csrf(@Req() req: Request): CsrfTokenView {
+  csrf(@Req() req: SessionRequest): CsrfTokenView {
     return { csrfToken: this.sessions.csrfToken(req) };
   }
 }

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
 import passport from 'passport';
 import { sessionConfig } from '../config/config.js';
 import { SessionRegistry } from '../session-registry/session-registry.service.js';
 import type { AuthPrincipal } from '../auth/principal.js';
+import type { SessionRequest } from './session-data.js';
 import { endSession } from './session-lifecycle.js';
 
-type Verify = (req: Request, done: (err: unknown, user?: AuthPrincipal | null) => void) => void;
+type Verify = (req: SessionRequest, done: (err: unknown, user?: AuthPrincipal | null) => void) => void;
 
 /** A Passport strategy that hands the request to `validate()`: the cookie needs no parsing of ours. */
 class RequestStrategy extends passport.Strategy {
@@ -16,7 +16,7 @@ class RequestStrategy extends passport.Strategy {
     super();
   }
 
-  override authenticate(req: Request): void {
+  override authenticate(req: SessionRequest): void {
     this.verify(req, (err, user) => {
       if (err) this.error(err);
       else if (user) this.success(user);
@@ -44,7 +44,7 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
     this.absoluteMs = config.absoluteTimeout * 1000;
   }
 
-  async validate(req: Request): Promise<AuthPrincipal | null> {
+  async validate(req: SessionRequest): Promise<AuthPrincipal | null> {
     const auth = req.session?.auth;
     if (!auth) return null;
     const now = Date.now();

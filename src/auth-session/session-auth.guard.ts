@@ -1,11 +1,12 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Request } from 'express';
+import type { AuthenticatedRequest } from '../auth/principal.js';
 import { runStrategy } from '../auth/run-strategy.js';
 import { DomainError } from '../common/errors.js';
 import { httpConfig } from '../config/config.js';
 import { CookieSessionStrategy } from './cookie-session.strategy.js';
 import { csrfTokenMatches, isCrossSite, isStateChanging } from './csrf.js';
+import type { SessionRequest } from './session-data.js';
 
 const refused = (): DomainError => new DomainError('UNAUTHENTICATED', 'Unauthorized');
 
@@ -24,12 +25,12 @@ export class SessionAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest & SessionRequest>();
     req.user = await runStrategy(this.strategy, req, refused);
     if (isStateChanging(req.method)) {
       if (isCrossSite(req.headers, this.http.corsOrigins))
         throw new DomainError('CSRF_FAILED', 'Cross-site request refused');
-      if (!csrfTokenMatches(req.session.auth?.csrfToken ?? '', req.headers['x-csrf-token'])) {
+      if (!csrfTokenMatches(req.session?.auth?.csrfToken ?? '', req.headers['x-csrf-token'])) {
         throw new DomainError('CSRF_FAILED', 'Invalid CSRF token');
       }
     }

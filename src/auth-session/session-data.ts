@@ -19,3 +19,34 @@ declare module 'express-session' {
     auth?: SignedInSession;
   }
 }
+
+declare module 'fastify' {
+  interface Session {
+    auth?: SignedInSession;
+  }
+}
+
+type Callback = (err?: unknown) => void;
+
+/**
+ * A request's session as both session libraries hand it over (express-session on Express,
+ * @fastify/session on Fastify): the data as properties, and callback forms of the three operations,
+ * each of which replaces `req.session`. Only the id is named differently.
+ */
+export interface RequestSession {
+  auth?: SignedInSession;
+  /** express-session */
+  id?: string;
+  /** @fastify/session */
+  sessionId?: string;
+  regenerate(cb: Callback): unknown;
+  save(cb: Callback): unknown;
+  destroy(cb: Callback): unknown;
+}
+
+/** What the session code reads of a request, on either adapter. */
+export interface SessionRequest {
+  session?: RequestSession | null;
+}
+
+export const storeSid = (session: RequestSession): string => session.sessionId ?? session.id ?? '';

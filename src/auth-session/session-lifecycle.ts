@@ -1,26 +1,32 @@
-import type { Request } from 'express';
-import type { Session } from 'express-session';
 import { DomainError } from '../common/errors.js';
 import type { EndReason, SessionRegistry } from '../session-registry/session-registry.service.js';
+import type { RequestSession, SessionRequest } from './session-data.js';
 
 type Callback = (err?: unknown) => void;
+type Operation = 'regenerate' | 'save' | 'destroy';
 
 /** The store could not be reached: a clean 503, never a half-made session. */
-const settle =
-  (resolve: () => void, reject: (e: unknown) => void): Callback =>
-  (err) =>
-    err ? reject(new DomainError('UNAVAILABLE', 'Service unavailable')) : resolve();
+function run(session: RequestSession, operation: Operation): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle: Callback = (err) => (err ? reject(new DomainError('UNAVAILABLE', 'Service unavailable')) : resolve());
+    session[operation](settle);
+  });
+}
 
-export const regenerate = (s: Session): Promise<void> =>
-  new Promise((resolve, reject) => s.regenerate(settle(resolve, reject)));
+/** The request's session; the session middleware of either adapter gives every request one. */
+export function sessionOf(req: SessionRequest): RequestSession {
+  if (!req.session) throw new Error('No session on this request: is the session middleware in place?');
+  return req.session;
+}
 
-export const save = (s: Session): Promise<void> => new Promise((resolve, reject) => s.save(settle(resolve, reject)));
+/** A new session id for this request; the old session is deleted from the store. */
+export const regenerate = (req: SessionRequest): Promise<void> => run(sessionOf(req), 'regenerate');
 
-const destroy = (s: Session): Promise<void> => new Promise((resolve, reject) => s.destroy(settle(resolve, reject)));
+export const save = (req: SessionRequest): Promise<void> => run(sessionOf(req), 'save');
 
 /** Ends the request's cookie session: removed from the store first, then closed in the registry. */
-export async function endSession(req: Request, registry: SessionRegistry, reason: EndReason): Promise<void> {
+export async function endSession(req: SessionRequest, registry: SessionRegistry, reason: EndReason): Promise<void> {
   const handle = req.session?.auth?.handle;
-  if (req.session) await destroy(req.session);
+  if (req.session) await run(req.session, 'destroy');
   if (handle) await registry.markEnded(handle, reason);
 }

@@ -1,13 +1,14 @@
 import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Request } from 'express';
+import type { HttpRequest } from '../common/http/http-request.js';
 import { LoginRateLimitGuard } from '../abuse/rate-limit.guards.js';
 import { LoginGuard } from '../auth/credentials/login.guard.js';
 import { SessionRegistry } from '../session-registry/session-registry.service.js';
 import { DomainError } from '../common/errors.js';
 import { httpConfig } from '../config/config.js';
 import { isCrossSite } from './csrf.js';
-import { regenerate } from './session-lifecycle.js';
+import type { SessionRequest } from './session-data.js';
+import { regenerate, sessionOf } from './session-lifecycle.js';
 
 /**
  * The credential check, then a NEW session id: whatever id the client held before login is
@@ -24,13 +25,13 @@ export class SessionLoginGuard extends LoginGuard {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<HttpRequest & SessionRequest>();
     // Login CSRF: another site must not sign this browser into an account of its choosing.
     if (isCrossSite(req.headers, this.http.corsOrigins))
       throw new DomainError('CSRF_FAILED', 'Cross-site request refused');
     await super.canActivate(context);
-    const previous = req.session.auth?.handle;
-    await regenerate(req.session);
+    const previous = sessionOf(req).auth?.handle;
+    await regenerate(req);
     // A re-login from a signed-in browser replaces its session: the old one is over.
     if (previous) await this.registry.markEnded(previous, 'replaced');
     return true;

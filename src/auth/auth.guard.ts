@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { HttpRequest } from '../common/http/http-request.js';
 import { JwtAuthGuard } from '../auth-jwt/jwt-auth.guard.js';
 import { SessionAuthGuard } from '../auth-session/session-auth.guard.js';
 import { DomainError } from '../common/errors.js';
@@ -27,7 +27,7 @@ export class GlobalAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return true;
     const style = this.reflector.getAllAndOverride<AuthStyle | undefined>(AUTH_STYLE, targets) ?? 'any';
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
     const bearer = BEARER.test(req.headers.authorization ?? '');
     if (style === 'jwt' || (style === 'any' && bearer)) {
       if (!bearer) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');

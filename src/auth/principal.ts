@@ -1,3 +1,4 @@
+import type { HttpRequest } from '../common/http/http-request.js';
 import type { Role } from '../users/user.entity.js';
 
 /** Who sent a request, as established by one credential. */
@@ -12,11 +13,7 @@ export interface AuthPrincipal {
   token?: { jti: string; exp: number };
 }
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    // Passport puts the authenticated principal on `req.user`.
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    interface User extends AuthPrincipal {}
-  }
+/** A request once a guard has run: the principal is on `req.user`, where Passport puts it. */
+export interface AuthenticatedRequest extends HttpRequest {
+  user?: AuthPrincipal;
 }

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { AuthenticatedRequest } from './principal.js';
 import { DomainError } from '../common/errors.js';
 import type { Role } from '../users/user.entity.js';
 import { ROLES } from './decorators/roles.decorator.js';
@@ -20,7 +20,7 @@ export class RolesGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!needed || needed.length === 0) return true;
-    const user = context.switchToHttp().getRequest<Request>().user;
+    const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
     if (user && needed.every((role) => user.roles.includes(role))) return true;
     throw new DomainError('FORBIDDEN', 'Forbidden');
   }

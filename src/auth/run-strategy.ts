@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { HttpRequest } from '../common/http/http-request.js';
 import type { DomainError } from '../common/errors.js';
 import type { AuthPrincipal } from './principal.js';
 
@@ -9,7 +9,7 @@ interface Attempt {
   error(err: unknown): void;
   pass(): void;
   redirect(): void;
-  authenticate(req: Request, options: object): void;
+  authenticate(req: HttpRequest, options: object): void;
 }
 
 /**
@@ -21,7 +21,7 @@ interface Attempt {
  * each request object. In `npm run bench` that took the Bearer route from about 0.76 to 0.86 of
  * the unguarded baseline. Nothing of the check is skipped: what the strategy decides is the answer.
  */
-export function runStrategy(strategy: object, req: Request, refused: () => DomainError): Promise<AuthPrincipal> {
+export function runStrategy(strategy: object, req: HttpRequest, refused: () => DomainError): Promise<AuthPrincipal> {
   return new Promise((resolve, reject) => {
     const attempt = Object.create(strategy) as Attempt;
     attempt.success = resolve;

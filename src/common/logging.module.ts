@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
@@ -6,6 +7,17 @@ import { type HttpLogger, pinoHttp } from 'pino-http';
 import { httpConfig } from '../config/config.js';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/**
+ * One id per request, echoed to the client in `X-Request-Id`, so a user's report can be found in
+ * the logs: the caller's own (a proxy's) when it is a plausible id, else a new UUID.
+ */
+export function requestIdOf(req: { headers: IncomingHttpHeaders }): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
 
 /**
  * Secrets never reach a log line (ASVS 5.0 V16.2.5): credentials in headers, and every field that
@@ -43,11 +55,11 @@ export const REQUEST_LOGGER = Symbol('REQUEST_LOGGER');
             pinoHttp({
               level: http.logLevel,
               redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-              // One id per request, echoed to the client, so a user's report can be found in the logs.
+              // Express: pino-http names the request. (Fastify names it itself, with the same
+              // function, and the hook in app.setup.ts echoes it: pino-http then reuses `req.id`.)
               genReqId: (req, res) => {
-                const incoming = req.headers['x-request-id'];
-                const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-                res.setHeader('X-Request-Id', id);
+                const id = requestIdOf(req);
+                res.setHeader(REQUEST_ID_HEADER, id);
                 return id;
               },
               // The query string may carry anything a client typed; the path alone is enough to debug.

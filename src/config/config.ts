@@ -76,6 +76,7 @@ export const httpConfig = registerAs('http', () => {
     production: isProd(e),
     port: e.PORT,
     host: e.HOST,
+    adapter: e.HTTP_ADAPTER,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     corsOrigins: list(e.CORS_ORIGINS),
     docsEnabled: e.DOCS_ENABLED ?? !isProd(e),
@@ -83,7 +84,10 @@ export const httpConfig = registerAs('http', () => {
   };
 });
 
-/** `TRUST_PROXY` takes what Express' `trust proxy` takes: a hop count, a boolean, or addresses. */
+/**
+ * `TRUST_PROXY` takes what Express' `trust proxy` and Fastify's `trustProxy` both take (both use
+ * proxy-addr): a hop count, a boolean, or addresses, CIDR ranges and names such as `loopback`.
+ */
 function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
   if (value === undefined) return undefined;
   if (/^\d+$/.test(value)) return Number(value);

@@ -18,6 +18,9 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterKind = (typeof HTTP_ADAPTERS)[number];
+
 export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -51,6 +54,10 @@ export class Env {
   @IsString()
   @MinLength(1)
   HOST = '0.0.0.0';
+
+  /** The HTTP layer under Nest: both serve the same API; see the README for why the default is what it is. */
+  @IsIn(HTTP_ADAPTERS)
+  HTTP_ADAPTER: HttpAdapterKind = 'express';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
     message: 'DATABASE_URL must be sqlite:<file>, sqlite::memory: or postgres://…',

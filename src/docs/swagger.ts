@@ -1,7 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contentSecurityPolicy } from 'helmet';
+import { type AuthApp, isFastify } from '../common/http/platform.js';
 import { swaggerAuthScript } from './swagger-auth.script.js';
 
 /** Names of the two security schemes, as the Authorize dialog shows them. */
@@ -96,22 +99,41 @@ function withEdgeResponses(document: OpenAPIObject): OpenAPIObject {
  * helmet's default CSP, as on every response, but without `upgrade-insecure-requests` when the page
  * itself came over plain HTTP: there the browser would fetch Swagger UI's scripts and make its calls
  * over HTTPS, and a server reached by a name other than localhost (a dev box, a container) would
- * show a blank page. Over HTTPS the app-wide header stays. Scripts remain `'self'` only.
+ * show a blank page. Over HTTPS the app-wide header stays. Scripts remain `'self'` only. It runs on
+ * the Node.js request and response, after helmet's own headers, on either adapter.
  */
 const plainHttpCsp = contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } });
-function docsCsp(req: Request, res: Response, next: NextFunction): void {
-  if (req.secure) next();
-  else plainHttpCsp(req, res, next);
+
+function useDocsCsp(app: AuthApp): void {
+  if (isFastify(app)) {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        if (req.protocol === 'https' || !isDocsPath(req.url)) done();
+        else plainHttpCsp(req.raw, reply.raw, done);
+      });
+  } else {
+    app.use(DOCS_PATH, (req: Request, res: Response, next: NextFunction) => {
+      if (req.secure) next();
+      else plainHttpCsp(req, res, next);
+    });
+  }
 }
 
-export function setupSwagger(app: INestApplication, cookieName: string): void {
+const isDocsPath = (url: string): boolean =>
+  url === DOCS_PATH || url.startsWith(`${DOCS_PATH}/`) || url.startsWith(`${DOCS_PATH}?`);
+
+export function setupSwagger(app: AuthApp, cookieName: string): void {
   const document = buildOpenApiDocument(app, cookieName);
   const script = swaggerAuthScript(BEARER_SCHEME);
-  app.use(DOCS_PATH, docsCsp);
+  useDocsCsp(app);
   // Registered before Swagger UI's own files so that this path is ours.
-  app.getHttpAdapter().get(DOCS_AUTH_SCRIPT_PATH, (_req: Request, res: Response) => {
-    res.type('application/javascript').setHeader('Cache-Control', 'no-cache');
-    res.send(script);
+  const adapter = app.getHttpAdapter() as unknown as AbstractHttpAdapter;
+  adapter.get(DOCS_AUTH_SCRIPT_PATH, (_req: unknown, res: unknown) => {
+    adapter.setHeader(res, 'Content-Type', 'application/javascript; charset=utf-8');
+    adapter.setHeader(res, 'Cache-Control', 'no-cache');
+    adapter.reply(res, script, 200);
   });
   SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {
     jsonDocumentUrl: 'docs-json',

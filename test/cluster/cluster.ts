@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { adapterEnv } from '../support/adapter.js';
 import { REDIS_URL } from '../support/http.js';
 import { createSchema, dropSchema, schemaUrl } from '../support/postgres.js';
 
@@ -371,6 +372,7 @@ export async function newDeployment(over: Record<string, string> = {}): Promise<
     ADMIN_PASSWORD,
     LOGIN_RATE_PER_IP: '100000',
     LOGIN_RATE_PER_EMAIL: '1000',
+    ...adapterEnv(),
     ...over,
   };
   return {

@@ -1,6 +1,7 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { UsersService } from '../../src/users/users.service.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestApp, type TestApp, testAdapter } from '../support/test-app.js';
 
 const GOOD_USER = { email: 'edge@example.com', password: 'correct horse battery' };
 
@@ -11,6 +12,10 @@ describe('HTTP edges (e2e)', () => {
   });
   afterAll(async () => {
     await t.close();
+  });
+
+  it('runs on the adapter of this jest project (express unless the project says otherwise)', () => {
+    expect(t.app.getHttpAdapter().getType()).toBe(testAdapter ?? 'express');
   });
 
   describe('bodies', () => {
@@ -124,8 +129,18 @@ describe('HTTP edges (e2e)', () => {
       ],
       [
         'a body claiming gzip that is not',
-        400,
+        415,
         (r) => r.post('/users').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{}'),
+      ],
+      [
+        'a real gzip body (compressed bodies are refused)',
+        415,
+        (r) =>
+          r
+            .post('/users')
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', 'gzip')
+            .send(gzipSync(JSON.stringify(GOOD_USER))),
       ],
       ['a garbage Bearer token', 401, (r) => r.get('/users/me').set('Authorization', "Bearer ..%%..'")],
       ['an empty Authorization scheme', 401, (r) => r.get('/users/me').set('Authorization', 'Basic')],

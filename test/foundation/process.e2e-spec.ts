@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
+import { adapterEnv, testAdapter } from '../support/adapter.js';
 
 /**
  * The built server as an operator runs it: `node dist/src/main.js`, its own process, a real port,
@@ -97,6 +98,7 @@ async function spawnServer(extraEnv: Record<string, string> = {}): Promise<Serve
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${join(dataDir, 'auth.sqlite')}`,
     LOG_LEVEL: 'info',
+    ...adapterEnv(),
     ...extraEnv,
   };
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -152,6 +154,12 @@ describe('The built server with no configuration', () => {
   });
   afterAll(async () => {
     if (server.child.exitCode === null) await stop(server);
+  });
+
+  it("says which HTTP adapter it listens on (this project's, or the default)", () => {
+    expect(server.stdout()).toMatch(
+      new RegExp(`Listening on http://127\\.0\\.0\\.1:\\d+ \\(${testAdapter ?? 'express'};`),
+    );
   });
 
   it('serves /health', async () => {

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,12 +6,15 @@ import { join } from 'node:path';
 import type { App } from 'supertest/types.js';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { APP_OPTIONS, type AuthApp, createHttpAdapter, initApp } from '../../src/common/http/platform.js';
+import { httpConfig } from '../../src/config/config.js';
 import { ENV_VARIABLES } from '../../src/config/env.js';
 import { persistedSecret } from '../../src/config/secrets.js';
+import { adapterEnv } from './adapter.js';
 import { createSchema, dropSchema, onPostgres, schemaUrl } from './postgres.js';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: AuthApp;
   /** The HTTP server, for supertest. */
   http: App;
   /**
@@ -34,6 +36,8 @@ export interface TestAppOptions {
 
 const KNOWN_VARS = ENV_VARIABLES;
 
+export { adapterEnv, testAdapter } from './adapter.js';
+
 export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'auth-test-'));
 }
@@ -50,6 +54,7 @@ export function setTestEnv(env: Record<string, string>, dataDir: string): void {
       // Every test client is 127.0.0.1: the per-IP login limit is lifted unless a test sets it
       // (test/security/ does, to prove it).
       LOGIN_RATE_PER_IP: '100000',
+      ...adapterEnv(),
     },
     env,
   );
@@ -70,9 +75,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   let builder = Test.createTestingModule({ imports: [AppModule] });
   if (options.customize) builder = options.customize(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
-  configureApp(app);
-  await app.init();
+  const http = httpConfig();
+  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(http.adapter, http.trustProxy), APP_OPTIONS);
+  await configureApp(app);
+  await initApp(app);
   // Idempotent, so the schemas can be dropped after closing whatever a file left open (below).
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

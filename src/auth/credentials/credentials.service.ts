@@ -5,14 +5,12 @@ import { AuditService } from '../../audit/audit.service.js';
 import { DomainError } from '../../common/errors.js';
 import { normalizeEmail } from '../../users/email.js';
 import { PasswordService } from '../../users/password.service.js';
+import type { ClientInfo } from '../../common/http/http-request.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 
 /** Where a login attempt comes from, for the audit trail and the rate limits. */
-export interface LoginContext {
-  ip: string | null;
-  userAgent: string | null;
-}
+export type LoginContext = ClientInfo;
 
 /**
  * The one credential check, behind the `local` strategy of both styles. An unknown email and a

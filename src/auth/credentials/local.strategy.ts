@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import { clientOf, type HttpRequest } from '../../common/http/http-request.js';
 import { Strategy } from 'passport-local';
 import type { User } from '../../users/user.entity.js';
 import { CredentialsService } from './credentials.service.js';
@@ -12,7 +12,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
     super({ usernameField: 'email', passwordField: 'password', session: false, passReqToCallback: true });
   }
 
-  validate(req: Request, email: string, password: string): Promise<User> {
-    return this.credentials.verify(email, password, { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
+  validate(req: HttpRequest, email: string, password: string): Promise<User> {
+    return this.credentials.verify(email, password, clientOf(req));
   }
 }

@@ -2,7 +2,7 @@ import { BadRequestException, type ExecutionContext, Injectable } from '@nestjs/
 import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { Request } from 'express';
+import type { HttpRequest } from '../../common/http/http-request.js';
 import { DomainError } from '../../common/errors.js';
 import { LoginRateLimitGuard } from '../../abuse/rate-limit.guards.js';
 import { LoginDto } from '../dto/login.dto.js';
@@ -20,7 +20,7 @@ export class LoginGuard extends AuthGuard('local') {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
     const dto = plainToInstance(LoginDto, req.body as unknown);
     const errors = await validate(dto ?? {}, {
       whitelist: true,

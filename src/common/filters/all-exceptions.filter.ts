@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
+import { type HttpRequest, pathOf } from '../http/http-request.js';
 import { isDependencyUnavailable } from '../dependency-failure.js';
 import { DomainError, type DomainErrorCode } from '../errors.js';
 
@@ -17,8 +18,9 @@ const DOMAIN_STATUS: Record<DomainErrorCode, HttpStatus> = {
 };
 
 /**
- * Errors raised by Express middleware before Nest's router (body-parser's http-errors) carry a
- * `status` and `expose`; their own messages quote the input, so each gets a fixed message here.
+ * Errors raised before Nest's router carry a status and their own messages, which quote the input,
+ * so each gets a fixed message here: body-parser's http-errors on Express (`status`, `expose`),
+ * Fastify's own errors (`statusCode`, a `FST_` code) and our parser's on Fastify (both shapes).
  */
 const MIDDLEWARE_MESSAGES: Partial<Record<number, string>> = {
   400: 'Malformed request body',
@@ -40,17 +42,19 @@ export interface ErrorBody {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    const adapter = this.adapterHost.httpAdapter;
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
-    const { body, headers } = this.toResponse(exception, req);
-    if (res.headersSent) return;
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    res.status(body.statusCode).json(body);
+    const res: unknown = ctx.getResponse();
+    const { body, headers } = this.toResponse(exception, ctx.getRequest<HttpRequest>());
+    if (adapter.isHeadersSent(res)) return;
+    for (const [name, value] of Object.entries(headers)) adapter.setHeader(res, name, value);
+    adapter.reply(res, body, body.statusCode);
   }
 
-  private toResponse(exception: unknown, req: Request): { body: ErrorBody; headers: Record<string, string> } {
+  private toResponse(exception: unknown, req: HttpRequest): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof DomainError) {
       const status = DOMAIN_STATUS[exception.code];
       const headers: Record<string, string> = {};
@@ -67,23 +71,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
         typeof response === 'object' && response !== null && 'message' in response
           ? (response as { message: string | string[] }).message
           : exception.message;
-      // Body-parser and URL-decoding errors arrive wrapped by the adapter; their text quotes the input.
+      // Body-parser, Fastify and URL-decoding errors arrive wrapped by the adapter; their text quotes the input.
       const fromMiddleware =
-        exception.cause instanceof Error && (exception.cause instanceof SyntaxError || 'expose' in exception.cause);
+        exception.cause instanceof Error &&
+        (exception.cause instanceof SyntaxError || edgeStatus(exception.cause) !== undefined);
       if (fromMiddleware) return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
       const headers: Record<string, string> = {};
       const extra = (exception as HttpException & { headers?: Record<string, string> }).headers;
       if (extra) Object.assign(headers, extra);
       return { body: this.body(status, status >= 500 ? serverMessage(status) : message), headers };
     }
-    const status = (exception as { status?: unknown } | null)?.status;
-    if (
-      typeof status === 'number' &&
-      status >= 400 &&
-      status < 500 &&
-      (exception as { expose?: unknown }).expose === true
-    ) {
-      return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
+    const edge = edgeStatus(exception);
+    if (edge !== undefined) {
+      return { body: this.body(edge, MIDDLEWARE_MESSAGES[edge] ?? 'Bad request'), headers: {} };
     }
     // Only name, message and stack: a driver error also carries the query's parameters (a hash, an email).
     const err =
@@ -93,7 +93,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isDependencyUnavailable(exception)) {
       // The database or Redis is away (restarting, cut off): not a bug of ours, and worth a retry.
       this.logger.warn(
-        { err: { type: err.type, message: err.message }, path: req.path, method: req.method },
+        { err: { type: err.type, message: err.message }, path: pathOf(req), method: req.method },
         'Dependency unavailable',
       );
       return {
@@ -101,13 +101,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers: {},
       };
     }
-    this.logger.error({ err, path: req.path, method: req.method }, 'Unhandled error');
+    this.logger.error({ err, path: pathOf(req), method: req.method }, 'Unhandled error');
     return { body: this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
   }
 
   private body(statusCode: number, message: string | string[]): ErrorBody {
     return { statusCode, message, error: reasonPhrase(statusCode) };
   }
+}
+
+/** The 4xx status of an error raised by the HTTP layer before any route ran, if it is one. */
+function edgeStatus(exception: unknown): number | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const e = exception as { status?: unknown; statusCode?: unknown; expose?: unknown; code?: unknown };
+  const status = e.status ?? e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  const fromHttpLayer = e.expose === true || (typeof e.code === 'string' && e.code.startsWith('FST_'));
+  return fromHttpLayer ? status : undefined;
 }
 
 /** A 5xx never carries its exception's text; a 503 says what it is, so clients know to retry. */

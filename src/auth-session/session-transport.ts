@@ -1,0 +1,108 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import type { ConfigType } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NextFunction, Request, Response } from 'express';
+import session, { type Store } from 'express-session';
+import type { FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '../common/errors.js';
+import { type AuthApp, isFastify } from '../common/http/platform.js';
+import { sessionConfig } from '../config/config.js';
+import { markLoaded } from '../session-store/loaded-session.js';
+import { SessionStoreGateway } from '../session-store/session-store.gateway.js';
+
+type SessionConfig = ConfigType<typeof sessionConfig>;
+
+/**
+ * Carries the session id between browser and store: express-session on Express, @fastify/session
+ * on Fastify, on the same store (both take express-session stores) with the same cookie. The
+ * session's life (timeouts, activity, CSRF) is ours, in the cookie strategy; these libraries only
+ * carry the id in a signed cookie and load and save the data. Never the MemoryStore.
+ */
+export async function configureSessions(app: AuthApp): Promise<void> {
+  const config = app.get<SessionConfig>(sessionConfig.KEY);
+  const { store } = app.get(SessionStoreGateway);
+  if (isFastify(app)) await useFastifySession(app, config, store);
+  else useExpressSession(app, config, store);
+}
+
+/** 256 random bits (OWASP Session Management: at least 64 bits of entropy). */
+const newSessionId = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * express-session's signed-cookie prefix. @fastify/session signs the same way (HMAC-SHA256,
+ * cookie-signature's format); with the prefix too, a cookie one adapter set reads on the other.
+ */
+const SIGNED_PREFIX = 's:';
+
+const cookieOptions = (config: SessionConfig) =>
+  ({
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: config.cookieSecure,
+    // The cookie lives as long as an idle session may; the server enforces both timeouts itself.
+    maxAge: config.idleTimeout * 1000,
+  }) as const;
+
+/** A store that cannot answer must not look like "no session": the request fails with a 503. */
+const unavailable = (): DomainError => new DomainError('UNAVAILABLE', 'Service unavailable');
+
+function useExpressSession(app: NestExpressApplication, config: SessionConfig, store: Store): void {
+  const handler = session({
+    name: config.cookieName,
+    // A list: the first signs, all verify, so SESSION_SECRET rotates without signing anyone out.
+    secret: config.secrets,
+    store,
+    genid: newSessionId,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    unset: 'destroy',
+    cookie: cookieOptions(config),
+  });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    handler(req, res, (err?: unknown) => {
+      if (!err) return next();
+      // With `unset: 'destroy'`, express-session deletes the stored session when the response ends
+      // with no session loaded, which is the case when the store failed to load it: a store that
+      // was only slow (the delete is sent after the load timed out) would sign the user out.
+      // Forgetting the id leaves the session alone; it is read again on the next request.
+      delete (req as { sessionID?: string }).sessionID;
+      next(unavailable());
+    }),
+  );
+}
+
+async function useFastifySession(app: NestFastifyApplication, config: SessionConfig, store: Store): Promise<void> {
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    cookieName: config.cookieName,
+    // A list: the first signs, all verify, so SESSION_SECRET rotates without signing anyone out.
+    secret: config.secrets,
+    cookiePrefix: SIGNED_PREFIX,
+    store: {
+      get: (sid, cb) => store.get(sid, (err, data) => (err ? cb(unavailable()) : cb(null, data))),
+      set: (sid, data, cb) => store.set(sid, data as never, (err?: unknown) => cb(err ? unavailable() : undefined)),
+      destroy: (sid, cb) => store.destroy(sid, (err?: unknown) => cb(err ? unavailable() : undefined)),
+    },
+    idGenerator: newSessionId,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: cookieOptions(config),
+  });
+  // After @fastify/session's own hook (awaited above): a session the cookie named and the store
+  // returned is marked as loaded, as express-session's `createSession` marks it, so that saving it
+  // only updates (see loaded-session.ts) and an ended session is never written back.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (req: FastifyRequest, _reply, done) => {
+      const current = req.session as { encryptedSessionId?: string } | null;
+      if (current?.encryptedSessionId && req.cookies[config.cookieName] === SIGNED_PREFIX + current.encryptedSessionId)
+        markLoaded(current);
+      done();
+    });
+}

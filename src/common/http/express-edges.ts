@@ -1,0 +1,35 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import {
+  BODY_LIMIT_BYTES,
+  isPrivatePath,
+  NO_STORE_HEADERS,
+  refusePrototypeKeys,
+  refusedBody,
+  unsupportedMediaType,
+} from './http-edges.js';
+
+function requireJsonBodies(req: Request, res: Response, next: NextFunction): void {
+  const refused = refusedBody(req.method, req.headers);
+  if (refused) {
+    res.status(415).json(unsupportedMediaType(refused));
+    return;
+  }
+  next();
+}
+
+function noStoreForPrivateRoutes(req: Request, res: Response, next: NextFunction): void {
+  if (isPrivatePath(req.url)) for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+  next();
+}
+
+/** The edges of `http-edges.ts` on Express: helmet, JSON only, no-store, body-parser's JSON parser. */
+export function configureExpressEdges(app: NestExpressApplication): void {
+  app.use(helmet());
+  app.use(requireJsonBodies);
+  app.use(noStoreForPrivateRoutes);
+  // JSON only, strict (objects and arrays at the top), at most 100 kB: past it, 413. Keys that
+  // could reach an object's prototype are refused outright (a 400), whatever the route.
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, strict: true, reviver: refusePrototypeKeys, inflate: false });
+}

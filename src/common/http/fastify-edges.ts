@@ -1,0 +1,58 @@
+import fastifyHelmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  BODY_LIMIT_BYTES,
+  isPrivatePath,
+  NO_STORE_HEADERS,
+  refusePrototypeKeys,
+  refusedBody,
+  unsupportedMediaType,
+} from './http-edges.js';
+
+/** A malformed body, shaped like body-parser's http-errors so the exception filter treats both alike. */
+class MalformedBody extends Error {
+  readonly status = 400;
+  readonly statusCode = 400;
+  readonly expose = true;
+}
+
+/**
+ * body-parser's `json({ strict: true })`, as Fastify content-type parser: an object or array at the
+ * top, the same reviver, and an empty body read as no body.
+ */
+function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  const text = body.trimStart();
+  if (text.length === 0) return done(null, undefined);
+  if (text[0] !== '{' && text[0] !== '[') return done(new MalformedBody('JSON body must be an object or array'));
+  let value: unknown;
+  try {
+    value = JSON.parse(body, refusePrototypeKeys);
+  } catch {
+    return done(new MalformedBody('Malformed JSON body'));
+  }
+  done(null, value);
+}
+
+function requireJsonBodiesAndNoStore(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const refused = refusedBody(req.method, req.headers);
+  if (refused) {
+    void reply.code(415).send(unsupportedMediaType(refused));
+    return;
+  }
+  if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);
+  done();
+}
+
+/**
+ * The edges of `http-edges.ts` on Fastify: @fastify/helmet, JSON only, no-store, and a JSON parser
+ * that is body-parser's (Fastify's own also takes `text/plain` and answers an empty JSON body with
+ * a 400, where body-parser reads no body). Registered before the app is initialised.
+ */
+export async function configureFastifyEdges(app: NestFastifyApplication): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  await app.register(fastifyHelmet);
+  fastify.addHook('onRequest', requireJsonBodiesAndNoStore);
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, parseJson);
+}

@@ -1,0 +1,59 @@
+import type { NestApplicationOptions } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { HttpAdapterKind } from '../../config/env.js';
+import { requestIdOf } from '../logging.module.js';
+import { BODY_LIMIT_BYTES } from './http-edges.js';
+
+/** The application on either HTTP adapter (`HTTP_ADAPTER`). */
+export type AuthApp = NestExpressApplication | NestFastifyApplication;
+
+/** How every app is created (main, tests, bench): `configureApp` sets the body parser and flushes the logs. */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
+
+/**
+ * The one place the adapter is built. Trust in `X-Forwarded-For` is set here for both: it decides
+ * `req.ip`, which the per-IP rate limits key on.
+ */
+export function createHttpAdapter(
+  kind: HttpAdapterKind,
+  trustProxy: boolean | number | string | undefined,
+): AbstractHttpAdapter {
+  if (kind === 'fastify') {
+    return new FastifyAdapter({
+      // Fastify's own logger stays off: pino-http writes the request lines on both adapters.
+      logger: false,
+      bodyLimit: BODY_LIMIT_BYTES,
+      // The request id of the logs and of `X-Request-Id`, as pino-http makes it on Express.
+      genReqId: requestIdOf,
+      ...(trustProxy === undefined ? {} : { trustProxy: fastifyTrust(trustProxy) }),
+    });
+  }
+  const adapter = new ExpressAdapter();
+  adapter.disable('x-powered-by');
+  if (trustProxy !== undefined) adapter.set('trust proxy', trustProxy);
+  return adapter;
+}
+
+/**
+ * `TRUST_PROXY` means what Express' `trust proxy` means (api.md). Fastify reads booleans and
+ * address lists the same way (both use proxy-addr), but refuses a hop count outright; Express'
+ * reading of one is "the n nearest hops are proxies", which is this function.
+ */
+function fastifyTrust(
+  trustProxy: boolean | number | string,
+): boolean | string | ((addr: string, hop: number) => boolean) {
+  return typeof trustProxy === 'number' ? (_addr, hop) => hop < trustProxy : trustProxy;
+}
+
+export const isFastify = (app: AuthApp): app is NestFastifyApplication => app.getHttpAdapter().getType() === 'fastify';
+
+/**
+ * Ready to answer once this resolves. Fastify loads its plugins (and so its hooks) at `ready()`,
+ * which `listen()` also calls; an app served without `listen()` (supertest) needs it called.
+ */
+export async function initApp(app: AuthApp): Promise<void> {
+  await app.init();
+  if (isFastify(app)) await app.getHttpAdapter().getInstance().ready();
+}
