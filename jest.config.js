@@ -67,6 +67,8 @@ export default {
       displayName: adapter === 'express' ? 'cluster' : 'cluster-fastify',
       globals: { E2E_HTTP_ADAPTER: adapter },
       testMatch: ['<rootDir>/test/cluster/**/*.e2e-spec.ts'],
+      // Sets each instance's adapter itself: once is enough.
+      testPathIgnorePatterns: ['/node_modules/', ...(adapter === 'express' ? [] : ['mixed-adapters'])],
     })),
   ],
 };

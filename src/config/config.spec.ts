@@ -56,6 +56,7 @@ describe('config namespaces: defaults', () => {
       production: false,
       port: 3000,
       host: '0.0.0.0',
+      adapter: 'express',
       trustProxy: undefined,
       corsOrigins: [],
       docsEnabled: true,

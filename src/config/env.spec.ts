@@ -18,6 +18,7 @@ describe('parseEnv', () => {
       NODE_ENV: 'development',
       PORT: 3000,
       HOST: '0.0.0.0',
+      HTTP_ADAPTER: 'express',
       DATABASE_URL: 'sqlite:data/auth.sqlite',
       REDIS_KEY_PREFIX: 'auth:',
       JWT_ALGORITHM: 'HS256',
@@ -90,6 +91,7 @@ describe('parseEnv', () => {
     ['REDIS_URL', 'http://127.0.0.1:6379', /redis:\/\//],
     ['NODE_ENV', 'staging', /must be one of/],
     ['LOG_LEVEL', 'verbose', /must be one of/],
+    ['HTTP_ADAPTER', 'koa', /must be one of/],
     ['JWT_ACCESS_TTL', '-5', /less than 1/],
   ])('rejects %s=%s with one line naming the variable', (name, value, why) => {
     const err = rejectionOf({ [name]: value });

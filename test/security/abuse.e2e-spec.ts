@@ -135,9 +135,14 @@ describe.each(STORES)('Rate limits on the %s', (_, storeEnv) => {
     }
   });
 
-  it('behind a trusted proxy the client IP comes from X-Forwarded-For', async () => {
+  // TRUST_PROXY means what Express' `trust proxy` means, on either adapter: an address list, or a
+  // hop count (Fastify would refuse a count outright; platform.ts gives it Express' reading).
+  it.each([
+    ['loopback', 'an address list'],
+    ['1', 'a hop count'],
+  ])('behind a trusted proxy (TRUST_PROXY=%s, %s) the client IP comes from X-Forwarded-For', async (trustProxy) => {
     const t = await createTestApp({
-      env: { ...storeEnv(), LOGIN_RATE_PER_IP: '2', LOGIN_RATE_PER_EMAIL: '100', TRUST_PROXY: 'loopback' },
+      env: { ...storeEnv(), LOGIN_RATE_PER_IP: '2', LOGIN_RATE_PER_EMAIL: '100', TRUST_PROXY: trustProxy },
     });
     try {
       const user = await register(t.http);
@@ -145,6 +150,10 @@ describe.each(STORES)('Rate limits on the %s', (_, storeEnv) => {
         await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.1' }).expect(200);
       await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.1' }).expect(429);
       await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '203.0.113.2' }).expect(200);
+      // The address the trusted proxy saw is the client, whatever the client prepended itself.
+      await login(t.http, 'session', user.email, PASSWORD, { 'X-Forwarded-For': '198.51.100.7, 203.0.113.1' }).expect(
+        429,
+      );
     } finally {
       await t.close();
     }
