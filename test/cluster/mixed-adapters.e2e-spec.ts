@@ -61,7 +61,7 @@ describe('An Express and a Fastify instance on one store', () => {
     ['Fastify', 'Express'],
   ])(
     'a cookie session made on %s works on %s, CSRF-protected writes and activity writes included',
-    async (from, to) => {
+    async (from, _to) => {
       const [a, b] = from === 'Express' ? [express.port, fastify.port] : [fastify.port, express.port];
       const user = await signUp(a);
       const session = await cookieLogin(a, user.email);

@@ -21,7 +21,7 @@ export class LoginGuard extends AuthGuard('local') {
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<HttpRequest>();
-    const dto = plainToInstance(LoginDto, req.body as unknown);
+    const dto = plainToInstance(LoginDto, req.body);
     const errors = await validate(dto ?? {}, {
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,0 +1,51 @@
+import { isPrivatePath, refusedBody } from './http-edges.js';
+
+const json = { 'content-type': 'application/json', 'content-length': '2' };
+
+describe('refusedBody (the 415 rule both adapters apply)', () => {
+  it.each<[string, string, Record<string, string>]>([
+    ['a JSON body', 'POST', json],
+    ['a JSON body in UTF-8, said so', 'POST', { ...json, 'content-type': 'application/json; charset=UTF-8' }],
+    ['a quoted utf-8 charset', 'PATCH', { ...json, 'content-type': 'application/json; charset="utf-8"' }],
+    ['an identity encoding', 'PUT', { ...json, 'content-encoding': 'identity' }],
+    ['no body at all', 'POST', { 'content-type': 'text/plain' }],
+    ['an empty body of any type', 'POST', { 'content-type': 'text/plain', 'content-length': '0' }],
+    ['a GET, whatever it carries', 'GET', { 'content-type': 'text/plain', 'content-length': '5' }],
+  ])('lets %s through', (_, method, headers) => {
+    expect(refusedBody(method, headers)).toBeUndefined();
+  });
+
+  it.each<[string, string, Record<string, string>, RegExp]>([
+    [
+      'a form',
+      'POST',
+      { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '3' },
+      /application\/json/,
+    ],
+    ['text/plain', 'DELETE', { 'content-type': 'text/plain', 'content-length': '3' }, /application\/json/],
+    ['no content type', 'POST', { 'content-length': '3' }, /application\/json/],
+    [
+      'a chunked body of another type',
+      'POST',
+      { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
+      /json/,
+    ],
+    ['a look-alike type', 'POST', { ...json, 'content-type': 'application/jsonp' }, /application\/json/],
+    ['a +json type', 'POST', { ...json, 'content-type': 'application/x+json' }, /application\/json/],
+    ['another charset', 'POST', { ...json, 'content-type': 'application/json; charset=latin1' }, /UTF-8/],
+    ['UTF-16', 'POST', { ...json, 'content-type': 'application/json;charset=utf-16' }, /UTF-8/],
+    ['a gzip body', 'POST', { ...json, 'content-encoding': 'gzip' }, /Content-Encoding/],
+    ['an unknown encoding', 'PATCH', { ...json, 'content-encoding': 'compress' }, /Content-Encoding/],
+  ])('refuses %s', (_, method, headers, why) => {
+    expect(refusedBody(method, headers)).toMatch(why);
+  });
+});
+
+describe('isPrivatePath (no-store)', () => {
+  it.each(['/auth/jwt/login', '/users/me', '/users', '/admin/users/1?x=1', '/auth'])('%s is private', (p) => {
+    expect(isPrivatePath(p)).toBe(true);
+  });
+  it.each(['/health', '/docs', '/authx', '/users-public', '/.well-known/jwks.json'])('%s is not', (p) => {
+    expect(isPrivatePath(p)).toBe(false);
+  });
+});
