@@ -5,6 +5,7 @@ import { DomainError } from '../common/errors.js';
 import { normalizeEmail } from './email.js';
 import { PasswordService } from './password.service.js';
 import { type Role, User } from './user.entity.js';
+import { compileFindById } from './user-by-id.js';
 
 export interface NewUser {
   email: string;
@@ -16,10 +17,14 @@ export interface NewUser {
 /** The user repository service: the only code that touches the `users` table. */
 @Injectable()
 export class UsersService {
+  private readonly byId: (id: string) => Promise<User | null>;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordService,
-  ) {}
+  ) {
+    this.byId = compileFindById(users);
+  }
 
   async create(input: NewUser): Promise<User> {
     const email = normalizeEmail(input.email);
@@ -41,7 +46,7 @@ export class UsersService {
   }
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.byId(id);
   }
 
   /** With the hash, for the credential check only. */
