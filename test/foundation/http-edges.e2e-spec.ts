@@ -107,6 +107,25 @@ describe('HTTP edges (e2e)', () => {
       expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
     });
 
+    // Both adapters route every spelling of a path alike (Express' reading: trailing slash and case
+    // ignored; Fastify's: encoded unreserved characters decoded), and a private answer is never
+    // cacheable, however its path was spelled.
+    it.each<[string, number]>([
+      ['/users/me', 401],
+      ['/users/me/', 401],
+      ['/USERS/Me', 401],
+      ['/%75sers/%6De', 401],
+      ['/users/me?x=1', 401],
+      ['/users%2Fme', 404],
+      ['//users/me', 404],
+      ['/users//me', 404],
+      ['/users/me;x', 404],
+    ])('GET %s answers %i', async (path, status) => {
+      const res = await request(t.http).get(path);
+      expect(res.status).toBe(status);
+      if (status === 401) expect(res.headers['cache-control']).toBe('no-store');
+    });
+
     // Odd input a client or scanner may send; none of it may become a 500.
     it.each<[string, number, (r: ReturnType<typeof request>) => request.Test]>([
       ['a malformed percent-encoding in the path', 400, (r) => r.get('/users/%E0%A4%A')],

@@ -5,6 +5,7 @@ import {
   BODY_LIMIT_BYTES,
   isPrivatePath,
   NO_STORE_HEADERS,
+  normalizeUnreserved,
   refusePrototypeKeys,
   refusedBody,
   unsupportedMediaType,
@@ -24,8 +25,15 @@ function noStoreForPrivateRoutes(req: Request, res: Response, next: NextFunction
   next();
 }
 
+/** Express routes the path as sent; Fastify decodes percent-encoded unreserved characters first. */
+function normalizePath(req: Request, _res: Response, next: NextFunction): void {
+  req.url = normalizeUnreserved(req.url);
+  next();
+}
+
 /** The edges of `http-edges.ts` on Express: helmet, JSON only, no-store, body-parser's JSON parser. */
 export function configureExpressEdges(app: NestExpressApplication): void {
+  app.use(normalizePath);
   app.use(helmet());
   app.use(requireJsonBodies);
   app.use(noStoreForPrivateRoutes);

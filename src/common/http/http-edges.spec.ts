@@ -1,4 +1,4 @@
-import { isPrivatePath, refusedBody } from './http-edges.js';
+import { isPrivatePath, normalizeUnreserved, refusedBody } from './http-edges.js';
 
 const json = { 'content-type': 'application/json', 'content-length': '2' };
 
@@ -42,10 +42,33 @@ describe('refusedBody (the 415 rule both adapters apply)', () => {
 });
 
 describe('isPrivatePath (no-store)', () => {
-  it.each(['/auth/jwt/login', '/users/me', '/users', '/admin/users/1?x=1', '/auth'])('%s is private', (p) => {
+  it.each([
+    '/auth/jwt/login',
+    '/users/me',
+    '/users',
+    '/admin/users/1?x=1',
+    '/auth',
+    '/USERS/ME',
+    '/%75sers/me',
+    '/Auth/JWT/refresh',
+  ])('%s is private', (p) => {
     expect(isPrivatePath(p)).toBe(true);
   });
   it.each(['/health', '/docs', '/authx', '/users-public', '/.well-known/jwks.json'])('%s is not', (p) => {
     expect(isPrivatePath(p)).toBe(false);
+  });
+});
+
+describe('normalizeUnreserved (how Fastify reads a path, applied on Express)', () => {
+  it.each([
+    ['/%75sers/%6De', '/users/me'],
+    ['/users/%6D%65?x=%6D', '/users/me?x=%6D'],
+    ['/a%2Db%2E%5F%7E%30%41%5A%61%7A', '/a-b._~0AZaz'],
+    ['/users%2Fme', '/users%2Fme'],
+    ['/a%20b%25c%3F', '/a%20b%25c%3F'],
+    ['/plain', '/plain'],
+    ['/bad%zz%6', '/bad%zz%6'],
+  ])('%s is %s', (url, expected) => {
+    expect(normalizeUnreserved(url)).toBe(expected);
   });
 });

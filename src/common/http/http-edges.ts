@@ -42,9 +42,36 @@ const PRIVATE_PREFIXES = ['/auth', '/users', '/admin'];
 /** Answers about credentials and people are never stored by a browser or a shared cache. */
 export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
+/**
+ * Judged on the path as the routers read it: case-insensitive, and with percent-encodings decoded
+ * (Fastify routes `/%75sers/me` to `/users/me`), so no spelling of a private route escapes it.
+ */
 export function isPrivatePath(url: string): boolean {
-  const path = url.split('?', 1)[0] ?? '';
+  const raw = url.split('?', 1)[0] ?? '';
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // A malformed encoding: matched as it is (no route will answer it anyway).
+  }
+  path = path.toLowerCase();
   return PRIVATE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+// Percent-encoded unreserved characters: ALPHA, DIGIT, "-", ".", "_", "~" (RFC 3986 §2.3).
+const ENCODED_UNRESERVED = /%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2[de]|5f|7e)/gi;
+
+/**
+ * The path with its percent-encoded unreserved characters decoded (RFC 3986 §6.2.2.2: `/%75sers`
+ * is `/users`), as Fastify's router reads every path; Express applies this before routing, so both
+ * route a path alike. Nothing else changes: `%2F` stays an encoded slash, the query stays as sent.
+ */
+export function normalizeUnreserved(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (!path.includes('%')) return url;
+  const normalized = path.replace(ENCODED_UNRESERVED, (e) => String.fromCharCode(parseInt(e.slice(1), 16)));
+  return q === -1 ? normalized : normalized + url.slice(q);
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

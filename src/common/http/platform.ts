@@ -25,6 +25,8 @@ export function createHttpAdapter(
       // Fastify's own logger stays off: pino-http writes the request lines on both adapters.
       logger: false,
       bodyLimit: BODY_LIMIT_BYTES,
+      // Routes match as Express matches them: `/users/me/` and `/USERS/me` are `/users/me`.
+      routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
       // The request id of the logs and of `X-Request-Id`, as pino-http makes it on Express.
       genReqId: requestIdOf,
       ...(trustProxy === undefined ? {} : { trustProxy: fastifyTrust(trustProxy) }),
