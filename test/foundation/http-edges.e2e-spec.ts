@@ -126,6 +126,35 @@ describe('HTTP edges (e2e)', () => {
       if (status === 401) expect(res.headers['cache-control']).toBe('no-store');
     });
 
+    it('answers a path that does not decode with the error shape, the security headers and a request id, never quoting it', async () => {
+      for (const path of ['/users/%E0%A4%A', '/admin/users/%E0%A4%A/sessions']) {
+        const res = await request(t.http).get(path).expect(400);
+        expect(res.body).toEqual({ statusCode: 400, message: 'Malformed request path', error: 'Bad Request' });
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+        expect(res.headers['cache-control']).toBe('no-store');
+      }
+    });
+
+    it('takes a long path parameter to the route (no router limit of its own)', async () => {
+      const res = await request(t.http).get(`/admin/users/${'a'.repeat(1000)}/sessions`);
+      expect(res.status).toBe(401);
+    });
+
+    it.each<[string, string, number]>([
+      ['a byte-order mark before the JSON is dropped', `\uFEFF${JSON.stringify(GOOD_USER)}`, 201],
+      ['whitespace alone is malformed', '   ', 400],
+      ['a top-level string is malformed (strict)', '"abc"', 400],
+      ['a top-level null is malformed (strict)', 'null', 400],
+      ['trailing garbage is malformed', '{}x', 400],
+    ])('JSON bodies as body-parser reads them: %s', async (_, body, status) => {
+      const res = await request(t.http).post('/users').set('Content-Type', 'application/json').send(body);
+      expect(res.status).toBe(status);
+      if (status === 400)
+        expect(res.body).toEqual({ statusCode: 400, message: 'Malformed request body', error: 'Bad Request' });
+    });
+
     // Odd input a client or scanner may send; none of it may become a 500.
     it.each<[string, number, (r: ReturnType<typeof request>) => request.Test]>([
       ['a malformed percent-encoding in the path', 400, (r) => r.get('/users/%E0%A4%A')],

@@ -62,7 +62,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (exception.code === 'INVALID_TOKEN') headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
       if (exception.retryAfter !== undefined)
         headers['Retry-After'] = String(Math.max(1, Math.ceil(exception.retryAfter)));
-      return { body: this.body(status, exception.message), headers };
+      return { body: errorBody(status, exception.message), headers };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -72,18 +72,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
           ? (response as { message: string | string[] }).message
           : exception.message;
       // Body-parser, Fastify and URL-decoding errors arrive wrapped by the adapter; their text quotes the input.
+      const cause = exception.cause;
       const fromMiddleware =
-        exception.cause instanceof Error &&
-        (exception.cause instanceof SyntaxError || edgeStatus(exception.cause) !== undefined);
-      if (fromMiddleware) return { body: this.body(status, MIDDLEWARE_MESSAGES[status] ?? 'Bad request'), headers: {} };
+        cause instanceof Error &&
+        (cause instanceof SyntaxError || cause instanceof URIError || edgeStatus(cause) !== undefined);
+      if (fromMiddleware) return { body: errorBody(status, edgeMessage(status, cause)), headers: {} };
       const headers: Record<string, string> = {};
       const extra = (exception as HttpException & { headers?: Record<string, string> }).headers;
       if (extra) Object.assign(headers, extra);
-      return { body: this.body(status, status >= 500 ? serverMessage(status) : message), headers };
+      return { body: errorBody(status, status >= 500 ? serverMessage(status) : message), headers };
     }
     const edge = edgeStatus(exception);
     if (edge !== undefined) {
-      return { body: this.body(edge, MIDDLEWARE_MESSAGES[edge] ?? 'Bad request'), headers: {} };
+      return { body: errorBody(edge, edgeMessage(edge, exception)), headers: {} };
     }
     // Only name, message and stack: a driver error also carries the query's parameters (a hash, an email).
     const err =
@@ -97,16 +98,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
         'Dependency unavailable',
       );
       return {
-        body: this.body(HttpStatus.SERVICE_UNAVAILABLE, serverMessage(HttpStatus.SERVICE_UNAVAILABLE)),
+        body: errorBody(HttpStatus.SERVICE_UNAVAILABLE, serverMessage(HttpStatus.SERVICE_UNAVAILABLE)),
         headers: {},
       };
     }
     this.logger.error({ err, path: pathOf(req), method: req.method }, 'Unhandled error');
-    return { body: this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
-  }
-
-  private body(statusCode: number, message: string | string[]): ErrorBody {
-    return { statusCode, message, error: reasonPhrase(statusCode) };
+    return { body: errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
   }
 }
 
@@ -118,6 +115,21 @@ function edgeStatus(exception: unknown): number | undefined {
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   const fromHttpLayer = e.expose === true || (typeof e.code === 'string' && e.code.startsWith('FST_'));
   return fromHttpLayer ? status : undefined;
+}
+
+/** The one shape of every error answer. */
+export function errorBody(statusCode: number, message: string | string[]): ErrorBody {
+  return { statusCode, message, error: reasonPhrase(statusCode) };
+}
+
+/**
+ * The fixed message of an error raised before any route: a path that does not decode (Express'
+ * URIError, Fastify's FST_ERR_BAD_URL), else by status.
+ */
+export function edgeMessage(status: number, cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (cause instanceof URIError || code === 'FST_ERR_BAD_URL') return 'Malformed request path';
+  return MIDDLEWARE_MESSAGES[status] ?? 'Bad request';
 }
 
 /** A 5xx never carries its exception's text; a 503 says what it is, so clients know to retry. */

@@ -1,6 +1,9 @@
 import fastifyHelmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
+import { edgeMessage, errorBody } from '../filters/all-exceptions.filter.js';
+import { REQUEST_ID_HEADER } from '../logging.module.js';
 import {
   BODY_LIMIT_BYTES,
   isPrivatePath,
@@ -21,13 +24,15 @@ class MalformedBody extends Error {
  * body-parser's `json({ strict: true })`, as Fastify content-type parser: an object or array at the
  * top, the same reviver, and an empty body read as no body.
  */
-function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
+function parseJson(_req: FastifyRequest, received: string, done: (err: Error | null, value?: unknown) => void): void {
+  // As body-parser: no bytes is no body; a byte-order mark is dropped; whitespace alone is malformed.
+  if (received.length === 0) return done(null, undefined);
+  const body = received.charCodeAt(0) === 0xfeff ? received.slice(1) : received;
   const text = body.trimStart();
-  if (text.length === 0) return done(null, undefined);
   if (text[0] !== '{' && text[0] !== '[') return done(new MalformedBody('JSON body must be an object or array'));
   let value: unknown;
   try {
-    value = JSON.parse(body, refusePrototypeKeys);
+    value = JSON.parse(text, refusePrototypeKeys);
   } catch {
     return done(new MalformedBody('Malformed JSON body'));
   }
@@ -55,4 +60,21 @@ export async function configureFastifyEdges(app: NestFastifyApplication): Promis
   fastify.addHook('onRequest', requireJsonBodiesAndNoStore);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, parseJson);
+}
+
+/** helmet's defaults, as @fastify/helmet applies them, for the answers no hook sees. */
+const securityHeaders = helmet();
+
+/**
+ * The errors Fastify's router raises before any hook runs (a path that does not decode): answered
+ * as the exception filter answers the same error on Express, with the headers every answer gets.
+ * Given to Fastify as `frameworkErrors` (platform.ts), in place of its own answer, which quotes
+ * the path and carries no security header.
+ */
+export function answerRouterError(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+  securityHeaders(req.raw, reply.raw, () => undefined);
+  void reply.header(REQUEST_ID_HEADER, req.id);
+  if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);
+  void reply.code(status).send(errorBody(status, edgeMessage(status, error)));
 }

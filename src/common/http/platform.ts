@@ -4,6 +4,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpAdapterKind } from '../../config/env.js';
 import { requestIdOf } from '../logging.module.js';
+import { answerRouterError } from './fastify-edges.js';
 import { BODY_LIMIT_BYTES } from './http-edges.js';
 
 /** The application on either HTTP adapter (`HTTP_ADAPTER`). */
@@ -26,7 +27,9 @@ export function createHttpAdapter(
       logger: false,
       bodyLimit: BODY_LIMIT_BYTES,
       // Routes match as Express matches them: `/users/me/` and `/USERS/me` are `/users/me`.
-      routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+      // Express has no limit of its own on a path parameter (the request line is limited anyway).
+      routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16 * 1024 },
+      frameworkErrors: answerRouterError,
       // The request id of the logs and of `X-Request-Id`, as pino-http makes it on Express.
       genReqId: requestIdOf,
       ...(trustProxy === undefined ? {} : { trustProxy: fastifyTrust(trustProxy) }),
