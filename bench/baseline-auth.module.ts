@@ -1,6 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable, Module, type Provider, type Type } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { GlobalAuthGuard } from '../src/auth/auth.guard.js';
 import { AuthModule } from '../src/auth/auth.module.js';
 import type { AuthPrincipal } from '../src/auth/principal.js';
@@ -27,7 +26,8 @@ class FixedUserGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
       return true;
     if (!fixedPrincipal) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
-    context.switchToHttp().getRequest<Request>().user = fixedPrincipal;
+    // Express' Request or Fastify's: the property is all this needs of either.
+    context.switchToHttp().getRequest<{ user?: unknown }>().user = fixedPrincipal;
     return true;
   }
 }

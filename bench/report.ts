@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchResults, GuardCase, ProfileSummary } from './lib/results.js';
+import type { BenchResults, GuardCase, Platform, ProfileSummary } from './lib/results.js';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -55,7 +55,7 @@ const HOT_PATH_CHANGES = [
     ],
   ),
   '',
-  'Req/s ratio to the baseline, `GET /users/me`, before and after, run back to back on one snapshot of the code (`--only=guard --rounds=3 --duration=5`, medians):',
+  'Req/s ratio to the baseline, `GET /users/me`, before and after, run back to back on one snapshot of the code (`--only=guard --rounds=3 --duration=5`, medians; on Express, before the Fastify adapter existed):',
   '',
   table(
     ['case', 'before', 'after'],
@@ -73,53 +73,152 @@ const HOT_PATH_CHANGES = [
   '',
 ].join('\n');
 
-const COLOURS = { none: '#8c8c8c', jwt: '#3b6fb6', session: '#3a9a5b' } as const;
+const ADAPTER_COLOURS: Record<Platform, string> = { express: '#3b6fb6', fastify: '#d9822b', 'node:http': '#8c8c8c' };
+const ADAPTER_NAMES: Record<Platform, string> = { express: 'Express', fastify: 'Fastify', 'node:http': 'node:http' };
+/** Results of schema 1 were measured on Express only, without the field. */
+const adapterOf = (c: GuardCase): Platform => c.adapter ?? 'express';
 
-/** A horizontal bar chart of req/s per guard case, with the goal thresholds marked. */
+/** The guard cases of a run by case, in the order the primary adapter ran them, each with its adapters' figures. */
+function guardRows(r: BenchResults): { id: string; label: string; byAdapter: Map<Platform, GuardCase> }[] {
+  const rows: { id: string; label: string; byAdapter: Map<Platform, GuardCase> }[] = [];
+  const primary = r.adapters?.primary ?? 'express';
+  const ordered = [
+    ...r.guard.filter((c) => adapterOf(c) === 'node:http'),
+    ...r.guard.filter((c) => adapterOf(c) === primary),
+    ...r.guard.filter((c) => adapterOf(c) !== primary && adapterOf(c) !== 'node:http'),
+  ];
+  for (const c of ordered) {
+    let row = rows.find((x) => x.id === c.id);
+    if (!row) rows.push((row = { id: c.id, label: c.label, byAdapter: new Map() }));
+    row.byAdapter.set(adapterOf(c), c);
+  }
+  return rows;
+}
+
+/** The adapters of the guard section, in the run's order (node:http apart). */
+const guardAdapters = (r: BenchResults): Platform[] =>
+  r.adapters?.guard ?? [...new Set(r.guard.map(adapterOf))].filter((a) => a !== 'node:http');
+
+/** Where a goal on a guarded case's throughput puts its threshold, req/s (from the medians). */
+function goalThresholds(r: BenchResults): { caseKey: string; rps: number; label: string }[] {
+  const out: { caseKey: string; rps: number; label: string }[] = [];
+  const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
+  for (const g of r.goals) {
+    if (!g.caseKey) continue;
+    const [adapter] = g.caseKey.split('/') as [Platform];
+    const share = Number(/[\d.]+/.exec(g.target)?.[0] ?? Number.NaN);
+    const toRaw = g.id.endsWith('/raw');
+    const base = toRaw ? raw : r.guard.find((c) => c.id === 'baseline' && adapterOf(c) === adapter);
+    if (!base || !Number.isFinite(share)) continue;
+    out.push({
+      caseKey: g.caseKey,
+      rps: share * base.rps,
+      label: `${share.toFixed(2)}× ${toRaw ? 'node:http' : `${ADAPTER_NAMES[adapter]} baseline`}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * A horizontal bar chart of req/s per guard case, one bar per adapter, with raw node:http on top
+ * and each throughput goal's threshold marked on its bar. node:http alone can be many times the
+ * app: its bar is then cut (drawn broken, its figure written), so the app's bars keep a readable scale.
+ */
 export function rpsChart(r: BenchResults): string {
-  const cases = r.guard;
-  const base = cases.find((c) => c.id === 'baseline');
-  const max = Math.max(...cases.map((c) => c.rps), 1);
-  const left = 190;
-  const barMax = 440;
-  const rowH = 30;
-  const top = 46;
-  const width = left + barMax + 150;
-  const height = top + cases.length * rowH + 62;
-  const x = (rps: number): number => left + (rps / max) * barMax;
+  const rows = guardRows(r);
+  const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
+  const app = r.guard.filter((c) => adapterOf(c) !== 'node:http');
+  const appMax = Math.max(...app.map((c) => c.rps), 1);
+  const thresholds = goalThresholds(r);
+  // The scale: the app's cases and the goal marks (unless one is far above them); node:http unless
+  // it is far above.
+  let max = Math.max(appMax, ...thresholds.map((t) => t.rps).filter((x) => x <= appMax * 2.5)) * 1.02;
+  const rawCut = raw !== undefined && raw.rps > max * 1.4;
+  if (raw && !rawCut) max = Math.max(max, raw.rps);
+  const offScale = thresholds.filter((t) => t.rps > max);
+  const left = 270;
+  const barMax = 420;
+  const barH = 20;
+  const gap = 12;
+  const top = 66;
+  const width = left + barMax + 250;
+  const bars = rows.reduce((n, row) => n + row.byAdapter.size, 0);
+  const bottom = top + bars * barH + rows.length * gap;
+  const height = bottom + 62 + (offScale.length > 0 ? 16 : 0);
+  const x = (rps: number): number => left + (Math.min(rps, max) / max) * barMax;
+  const adapters = guardAdapters(r);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold">GET /users/me, requests per second (${esc(r.mode)} run, ${esc(r.date.slice(0, 10))})</text>`,
-    `<text x="12" y="38" fill="#555">${esc(`${r.machine.cpuModel}, ${r.machine.pinning}, ${r.machine.loadTool}, ${r.settings.connections} connections`)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${esc(`GET /users/me, requests per second: ${adapters.map((a) => ADAPTER_NAMES[a]).join(' and ')} side by side, and node:http alone`)}</text>`,
+    `<text x="12" y="40" fill="#555">${esc(`${r.mode} run, ${r.date.slice(0, 10)}; ${r.machine.cpuModel}, ${r.machine.pinning}; ${r.machine.loadTool}, ${r.settings.connections} connections`)}</text>`,
+    `<text x="12" y="56" fill="#555">${esc('Each bar: req/s (× the same adapter’s baseline · × node:http alone), medians of the rounds')}</text>`,
   ];
-  cases.forEach((c, i) => {
-    const y = top + i * rowH;
-    const fill = c.store === 'redis' && c.style !== 'none' ? `${COLOURS[c.style]}b0` : COLOURS[c.style];
+  let y = top;
+  for (const row of rows) {
+    const ordered = [...row.byAdapter.entries()].sort(([a], [b]) => adapters.indexOf(a) - adapters.indexOf(b));
     parts.push(
-      `<text x="${left - 8}" y="${y + 19}" text-anchor="end">${esc(c.label)}</text>`,
-      `<rect x="${left}" y="${y + 5}" width="${Math.max(1, x(c.rps) - left).toFixed(1)}" height="${rowH - 10}" fill="${fill}"/>`,
-      `<text x="${(x(c.rps) + 6).toFixed(1)}" y="${y + 19}">${esc(`${num(c.rps)}  (×${c.ratio.toFixed(2)})`)}</text>`,
+      `<text x="${left - 70}" y="${y + (ordered.length * barH) / 2 + 5}" text-anchor="end">${esc(row.label)}</text>`,
     );
-  });
-  if (base) {
-    const bottom = top + cases.length * rowH;
-    for (const [share, label] of [
-      [0.8, '0.80'],
-      [0.75, '0.75'],
-    ] as const) {
-      const gx = x(base.rps * share).toFixed(1);
+    for (const [adapter, c] of ordered) {
+      const colour = ADAPTER_COLOURS[adapter];
+      const fill = c.store === 'redis' && c.style !== 'none' ? `${colour}b0` : colour;
+      const w = Math.max(1, x(c.rps) - left);
+      const ratios =
+        adapter === 'node:http'
+          ? ''
+          : `  (×${c.ratio.toFixed(2)}${c.ratioToRaw == null ? '' : ` · ×${c.ratioToRaw.toFixed(3)}`})`;
+      const cut = adapter === 'node:http' && rawCut;
       parts.push(
-        `<line x1="${gx}" y1="${top}" x2="${gx}" y2="${bottom}" stroke="#c0392b" stroke-dasharray="4 3"/>`,
-        `<text x="${gx}" y="${bottom + (share === 0.8 ? 14 : 28)}" text-anchor="middle" fill="#c0392b" font-size="11">goal ${label}× baseline</text>`,
+        `<text x="${left - 6}" y="${y + 15}" text-anchor="end" font-size="11" fill="${colour}">${esc(ADAPTER_NAMES[adapter])}</text>`,
+        `<rect x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${barH - 4}" fill="${fill}"/>`,
       );
+      if (cut) {
+        // A break across the bar: the scale does not hold it.
+        const bx = left + barMax * 0.86;
+        parts.push(
+          `<path d="M${bx} ${y} l6 ${barH / 2} l-6 ${barH / 2} h8 l6 ${-barH / 2} l-6 ${-barH / 2} z" fill="#ffffff"/>`,
+        );
+      }
+      const text = `${num(c.rps)}${ratios}${cut ? '  (bar cut)' : ''}`;
+      parts.push(`<text x="${(x(c.rps) + 6).toFixed(1)}" y="${y + 15}">${esc(text)}</text>`);
+      // Past the figures (about 7 px a character), a mark has room for its name.
+      const textEnd = x(c.rps) + 6 + text.length * 7;
+      for (const t of thresholds.filter((t) => t.caseKey === `${adapter}/${c.id}` && t.rps <= max)) {
+        const tx = x(t.rps);
+        parts.push(
+          `<line x1="${tx.toFixed(1)}" y1="${y}" x2="${tx.toFixed(1)}" y2="${y + barH}" stroke="#c0392b" stroke-width="2"><title>${esc(`goal ${t.label}`)}</title></line>`,
+        );
+        if (tx > textEnd + 4)
+          parts.push(
+            `<text x="${(tx + 4).toFixed(1)}" y="${y + 14}" font-size="10" fill="#c0392b">${esc(t.label)}</text>`,
+          );
+      }
+      y += barH;
     }
+    y += gap;
   }
-  const ly = height - 10;
+  let ly = bottom + 18;
+  if (offScale.length > 0) {
+    parts.push(
+      `<text x="12" y="${ly}" font-size="11" fill="#c0392b">${esc(`Off this scale: ${offScale.map((t) => `${t.caseKey} goal ${t.label} = ${num(t.rps)} req/s`).join('; ')}`)}</text>`,
+    );
+    ly += 16;
+  }
+  const legend: [string, string][] = [
+    ...adapters.map((a): [string, string] => [ADAPTER_COLOURS[a], `${ADAPTER_NAMES[a]} (lighter: Redis)`]),
+    [ADAPTER_COLOURS['node:http'], 'node:http alone (no app)'],
+  ];
+  let lx = 12;
+  for (const [colour, text] of legend) {
+    parts.push(
+      `<rect x="${lx}" y="${ly + 8}" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="${ly + 18}" font-size="11">${esc(text)}</text>`,
+    );
+    lx += 24 + text.length * 6;
+  }
+  ly += 16;
   parts.push(
-    `<rect x="12" y="${ly - 10}" width="10" height="10" fill="${COLOURS.none}"/><text x="26" y="${ly}" font-size="11">baseline</text>`,
-    `<rect x="90" y="${ly - 10}" width="10" height="10" fill="${COLOURS.jwt}"/><text x="104" y="${ly}" font-size="11">Bearer JWT</text>`,
-    `<rect x="180" y="${ly - 10}" width="10" height="10" fill="${COLOURS.session}"/><text x="194" y="${ly}" font-size="11">session cookie (lighter: Redis)</text>`,
+    `<line x1="15" y1="${ly + 7}" x2="15" y2="${ly + 19}" stroke="#c0392b" stroke-width="2"/><text x="26" y="${ly + 18}" font-size="11">${esc(`goal thresholds: ${[...new Set(thresholds.map((t) => t.label))].join(', ')}`)}</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;
@@ -139,19 +238,35 @@ function profileText(p: ProfileSummary, base: ProfileSummary | undefined): strin
     `${num(p.requests)} requests in the window${storm ? ' (logins and guarded requests together)' : ''}; the server's main thread was busy ${num(p.busyUsPerRequest, 1)} µs per request (idle ${p.idlePct}%, GC ${p.gcPct}% of samples). Samples are wall-clock: on a shared core they include time the thread waited for the CPU, so read the shares, not the absolute µs.`,
   ];
   if (base && base !== p && !storm) {
-    const basePkgs = new Map(base.byPackage.map((x) => [x.name, x.usPerRequest]));
-    const grown = p.byPackage
+    // By calling package when both profiles have it (node's own work charged to who asked for it).
+    const by = (x: ProfileSummary): ProfileSummary['byPackage'] =>
+      p.byCallerPackage && base.byCallerPackage ? x.byCallerPackage! : x.byPackage;
+    const basePkgs = new Map(by(base).map((x) => [x.name, x.usPerRequest]));
+    const grown = by(p)
       .map((x) => ({ name: x.name, delta: x.usPerRequest - (basePkgs.get(x.name) ?? 0) }))
       .filter((x) => x.delta > 0.5)
       .sort((a, b) => b.delta - a.delta)
       .slice(0, 6);
     out.push(
       '',
-      `Against the baseline (${num(base.busyUsPerRequest, 1)} µs per request), the extra ${num(p.busyUsPerRequest - base.busyUsPerRequest, 1)} µs go mostly to: ${grown.map((g) => `${g.name} (${signed(g.delta, 1)} µs)`).join(', ') || 'no single package'}.`,
+      `Against ${base.caseId === 'baseline' ? 'the baseline' : `the ${base.caseId.split('/')[0]!} baseline`} (${num(base.busyUsPerRequest, 1)} µs per request), the extra ${num(p.busyUsPerRequest - base.busyUsPerRequest, 1)} µs go mostly to: ${grown.map((g) => `${g.name} (${signed(g.delta, 1)} µs)`).join(', ') || 'no single package'}.`,
     );
   }
   out.push(
     '',
+    ...(p.byCallerPackage
+      ? [
+          table(
+            [
+              "by calling package (self time, node's and V8's own charged to the package that called them)",
+              '% of samples',
+              'µs / request',
+            ],
+            p.byCallerPackage.slice(0, 12).map((x) => [x.name, x.selfPct, num(x.usPerRequest, 1)]),
+          ),
+          '',
+        ]
+      : []),
     table(
       ['by application code on the stack (inclusive of the libraries it calls)', '% of samples', 'µs / request'],
       p.byAppCode.slice(0, 8).map((x) => [x.name, x.selfPct, num(x.usPerRequest, 1)]),
@@ -173,7 +288,7 @@ function profileText(p: ProfileSummary, base: ProfileSummary | undefined): strin
 
 export function markdown(r: BenchResults, prior: BenchResults | null): string {
   const m = r.machine;
-  const base = r.guard.find((c) => c.id === 'baseline');
+  const baselines = r.guard.filter((c) => c.id === 'baseline');
   const s: string[] = [];
   s.push(
     '# Benchmarks: sessions and JWTs, measured',
@@ -190,7 +305,13 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
         ['pinning', m.pinning],
         [
           'load generator',
-          `${m.loadTool}, ${r.settings.connections} connections, ${r.settings.rounds} round(s) of ${r.settings.durationSec} s after ${r.settings.warmupSec} s warm-up`,
+          `${m.loadTool}${m.loadTool.startsWith('wrk') ? " (Debian's wrk package)" : ''}, ${r.settings.connections} connections, ${r.settings.rounds} round(s) of ${r.settings.durationSec} s after ${r.settings.warmupSec} s warm-up`,
+        ],
+        [
+          'HTTP adapters',
+          r.adapters
+            ? `guard overhead: ${r.adapters.guard.map((a) => ADAPTER_NAMES[a]).join(' and ')} side by side, with raw node:http; every other section: ${ADAPTER_NAMES[r.adapters.primary]}${r.adapters.primary === r.adapters.default ? " (the product's default)" : ''}`
+            : 'Express',
         ],
         ['load average at start', m.loadAverageAtStart.join(', ')],
         ['Redis', m.redis ?? 'not available: Redis cases skipped'],
@@ -223,34 +344,96 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
     );
   }
 
+  const adapters = guardAdapters(r);
+  const rows = guardRows(r);
+  const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
+  const name = (a: Platform): string => ADAPTER_NAMES[a];
+  const primary = r.adapters?.primary ?? 'express';
+  const bytes = (c: GuardCase): string =>
+    c.headerBytes === undefined ? '–' : `${num(c.headerBytes)} + ${num(c.bodyBytes ?? 0)}`;
   s.push(
     '## Guard overhead: `GET /users/me`',
     '',
-    "The baseline is the same application with the global authentication guard replaced (a testing-module override in `bench/baseline-auth.module.ts`) by one that attaches a fixed user: the route, its database read, every middleware and the response are the same. The guard cost is the extra server time per request, 1/req·s⁻¹ minus the baseline's.",
+    `Measured on ${adapters.map(name).join(' and ')} (\`HTTP_ADAPTER\`) and on raw node:http, all in the same rounds. Each adapter's baseline is the same application on that adapter with the global authentication guard replaced (a testing-module override in \`bench/baseline-auth.module.ts\`) by one that attaches a fixed user: the route, its database read, every middleware and the response are the same. A case's ratio is to the baseline of its own adapter; the guard cost is the extra server time per request, 1/req·s⁻¹ minus that baseline's. Raw node:http (\`bench/raw-http.ts\`) answers the same path with a fixed JSON body of the same shape and about the same size, with no framework, middleware, guard or database: the floor under everything else. The other JWT algorithms and the Redis cases run on ${name(primary)} only: what they add is the verifier's or the store's.`,
     '',
-    '![req/s per case](benchmarks-rps.svg)',
+    '![req/s per case and adapter](benchmarks-rps.svg)',
+    '',
+  );
+  if (raw)
+    s.push(
+      `**Raw node:http: ${num(raw.rps)} req/s** (p50 ${raw.p50Ms.toFixed(2)} ms, server CPU ${num(raw.cpuUsPerRequest)} µs per request; answer ${bytes(raw)} bytes of headers + body).`,
+      '',
+    );
+  s.push(
+    table(
+      [
+        'case',
+        ...adapters.flatMap((a) => [`${name(a)} req/s`, `÷ ${name(a)} baseline`, ...(raw ? ['÷ node:http'] : [])]),
+      ],
+      rows
+        .filter((row) => !row.byAdapter.has('node:http'))
+        .map((row) => [
+          row.label,
+          ...adapters.flatMap((a) => {
+            const c = row.byAdapter.get(a);
+            const cells = c
+              ? [num(c.rps), c.ratio.toFixed(3), ...(raw ? [c.ratioToRaw == null ? '–' : c.ratioToRaw.toFixed(3)] : [])]
+              : ['–', '–', ...(raw ? ['–'] : [])];
+            return cells;
+          }),
+        ]),
+    ),
+    '',
+  );
+  const pairs = r.adapterBaselines ?? [];
+  if (pairs.length > 0) {
+    s.push(
+      'Baselines against each other, round by round (req/s ratio; by CPU per request, what the ratio would be with the core to itself):',
+      '',
+      table(
+        ['', 'req/s ratio (median)', 'rounds', 'by CPU per request'],
+        pairs.map((p) => [
+          `${name(p.of)} baseline ÷ ${p.to === 'node:http' ? 'node:http' : `${name(p.to)} baseline`}`,
+          `**${p.ratio.toFixed(3)}**`,
+          p.rounds.map((x) => x.toFixed(3)).join(', '),
+          p.cpuRatio.toFixed(3),
+        ]),
+      ),
+      '',
+    );
+  }
+  s.push(
+    'Every case:',
     '',
     table(
       [
         'case',
+        'adapter',
         'req/s',
-        'ratio to baseline',
+        'ratio to own baseline',
+        'ratio to node:http',
         'p50 ms',
         'p99 ms',
         'guard µs / request (1/rps)',
         'server CPU µs / request',
         'CPU ratio',
+        'answer bytes (headers + body)',
       ],
-      r.guard.map((c) => [
-        c.label,
-        num(c.rps),
-        c.ratio.toFixed(3),
-        c.p50Ms.toFixed(2),
-        c.p99Ms.toFixed(2),
-        c.id === 'baseline' ? '–' : num(c.guardUs, 1),
-        num(c.cpuUsPerRequest),
-        c.cpuRatio.toFixed(3),
-      ]),
+      rows.flatMap((row) =>
+        [...row.byAdapter.values()].map((c) => [
+          c.label,
+          name(adapterOf(c)),
+          num(c.rps),
+          adapterOf(c) === 'node:http' ? '–' : c.ratio.toFixed(3),
+          c.ratioToRaw == null ? '–' : c.ratioToRaw.toFixed(3),
+          c.p50Ms.toFixed(2),
+          c.p99Ms.toFixed(2),
+          c.style === 'none' ? '–' : num(c.guardUs, 1),
+          num(c.cpuUsPerRequest),
+          adapterOf(c) === 'node:http' ? '–' : c.cpuRatio.toFixed(3),
+          bytes(c),
+        ]),
+      ),
     ),
     '',
     "The goals are judged on the req/s ratio. The server's own CPU time per request (all its threads, read from the process) is a cross-check that a neighbour on the machine disturbs less: when one takes part of the core, req/s drops but CPU per request mostly does not. Both move while V8 is still optimising a server's code, which is why each case is loaded before its first measured round. p99 under a saturating load is queueing plus the machine's own stalls: compare it between cases of one run only.",
@@ -259,16 +442,24 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
   const invalid = r.guard.filter((c) => c.failures > 0);
   if (invalid.length > 0)
     s.push(
-      `**Invalid cases** (non-2xx answers or socket errors during the load): ${invalid.map((c) => `${c.id} (${c.failures})`).join(', ')}.`,
+      `**Invalid cases** (non-2xx answers or socket errors during the load): ${invalid.map((c) => `${adapterOf(c)}/${c.id} (${c.failures})`).join(', ')}.`,
       '',
     );
   if (r.settings.rounds > 1) {
     s.push(
-      'Ratio in each round (each round opens and closes with the baseline; the cases run in between in a rotating order):',
+      'Ratio to the own baseline in each round (each round opens with the baselines, node:http first, and closes with them in the reverse order; in between, each case runs on its adapters back to back, the cases in an order rotating from round to round):',
       '',
       table(
-        ['case', ...r.guard[0]!.rounds.map((_, i) => `round ${i + 1}`)],
-        r.guard.map((c: GuardCase) => [c.label, ...c.rounds.map((x) => `${x.ratio.toFixed(3)} (${num(x.rps)} req/s)`)]),
+        ['case', 'adapter', ...r.guard[0]!.rounds.map((_, i) => `round ${i + 1}`)],
+        rows.flatMap((row) =>
+          [...row.byAdapter.values()].map((c) => [
+            c.label,
+            name(adapterOf(c)),
+            ...c.rounds.map((x) =>
+              adapterOf(c) === 'node:http' ? `${num(x.rps)} req/s` : `${x.ratio.toFixed(3)} (${num(x.rps)} req/s)`,
+            ),
+          ]),
+        ),
       ),
       '',
     );
@@ -446,13 +637,16 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
   );
 
   if (r.profiles.length > 0) {
-    const baseProfile = r.profiles.find((p) => p.caseId === 'baseline');
+    // A guard case's profile (`fastify/session-embedded`) is read against its own adapter's baseline.
+    const baseProfile = (p: ProfileSummary): ProfileSummary | undefined =>
+      r.profiles.find((x) => x.caseId === `${p.caseId.split('/')[0]!}/baseline`) ??
+      r.profiles.find((x) => x.caseId === 'baseline');
     s.push(
       '## Where the time goes (CPU profiles)',
       '',
-      'Taken with `node --cpu-prof` on a fresh server per case under the same load, counting only the samples inside the load window. Self time per package and per function, divided by the requests served.',
+      "Taken with `node --cpu-prof` on a fresh server per case under the same load, counting only the samples inside the load window. Self time per package and per function, divided by the requests served. A guard case's profile is compared with its own adapter's baseline; node:http alone is profiled too when a goal against it is missed, for what any HTTP server pays (parsing, the socket write). On Fastify, a hook calls the next one from its `done()`: the application-code table charges the hooks after an app hook (and the route) to that hook, so read the calling-package table there.",
       '',
-      ...r.profiles.map((p) => profileText(p, baseProfile)),
+      ...r.profiles.map((p) => profileText(p, baseProfile(p))),
     );
   }
 
@@ -465,11 +659,12 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
     );
     s.push(
       table(
-        ['case', 'req/s now', 'before', 'change', 'ratio now', 'before'],
+        ['case', 'adapter', 'req/s now', 'before', 'change', 'ratio now', 'before'],
         r.guard.map((c) => {
-          const p = prior.guard.find((x) => x.id === c.id);
+          const p = prior.guard.find((x) => x.id === c.id && adapterOf(x) === adapterOf(c));
           return [
             c.label,
+            name(adapterOf(c)),
             num(c.rps),
             p ? num(p.rps) : '–',
             p ? `${signed(((c.rps - p.rps) / p.rps) * 100, 1)}%` : '–',
@@ -487,8 +682,9 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
     '## Method',
     '',
     `- ${r.settings.notes.join('\n- ')}`,
-    `- Baseline ${base ? `${num(base.rps)} req/s` : 'not measured'}: this is Nest on Express with helmet, the session middleware, the body parser, the global pipe and filter, and a TypeORM read of the user; a guard that costs *g* µs per request on a route that costs *b* µs gives a ratio of b/(b+g).`,
-    '- Run it: `npm run bench` (full, about 10 minutes) or `npm run bench -- --quick` (under two minutes). `--profile=always|never` forces or skips the CPU profiles (by default they are taken when a throughput goal is missed), `--keep-profiles` keeps the `.cpuprofile` files in `bench/results/profiles/`, `--autocannon` uses autocannon even when `wrk` is installed. `BENCH_REDIS_URL` names the Redis (default `redis://127.0.0.1:6379`); without one the Redis cases are skipped.',
+    `- Baselines ${baselines.length > 0 ? baselines.map((c) => `${name(adapterOf(c))} ${num(c.rps)} req/s`).join(', ') : 'not measured'}: this is Nest with helmet (Express: helmet; Fastify: @fastify/helmet), the session middleware (express-session; @fastify/cookie and @fastify/session), the JSON body parser, the request logger (pino-http, no line written at \`warn\`), the global pipe and filter, and a TypeORM read of the user; a guard that costs *g* µs per request on a route that costs *b* µs gives a ratio of b/(b+g). Against node:http alone, the ratio is the share of the request's time that is not the framework, the app's middleware and the database read.`,
+    '- Run it: `npm run bench` (full, about 15 minutes) or `npm run bench -- --quick` (two to three minutes, build included). `--profile=always|never` forces or skips the CPU profiles (by default they are taken when a throughput goal is missed), `--keep-profiles` keeps the `.cpuprofile` files in `bench/results/profiles/`, `--autocannon` uses autocannon even when `wrk` is installed. `--adapter=express|fastify` runs every section but the guard comparison on that adapter instead of the default; `--only=`, `--cases=`, `--adapters=`, `--rounds=`, `--duration=` make a partial run (written to `bench/results/partial.json` only). `BENCH_REDIS_URL` names the Redis (default `redis://127.0.0.1:6379`); without one the Redis cases are skipped.',
+    "- The load generator is `wrk` when installed (here Debian's package: `apt-get install wrk`), autocannon otherwise; `wrk` leaves more of the generator's core unused, which matters most for node:http alone, the fastest case.",
     '- Regenerate this page from the stored figures: `node dist/bench/report.js`.',
     '',
   );
@@ -504,10 +700,10 @@ export function writeReport(root: string, results: BenchResults, prior: BenchRes
 export function printDeltas(now: BenchResults, prior: BenchResults): void {
   console.log(`\nCompared with the previous run (${prior.mode}, ${prior.date}):`);
   for (const c of now.guard) {
-    const p = prior.guard.find((x) => x.id === c.id);
+    const p = prior.guard.find((x) => x.id === c.id && adapterOf(x) === adapterOf(c));
     if (!p) continue;
     console.log(
-      `  ${c.id.padEnd(20)} ${num(c.rps).padStart(7)} req/s (${signed(((c.rps - p.rps) / p.rps) * 100, 1)}%)  ratio ${c.ratio.toFixed(3)} (${signed(c.ratio - p.ratio, 3)})`,
+      `  ${`${adapterOf(c)}/${c.id}`.padEnd(30)} ${num(c.rps).padStart(7)} req/s (${signed(((c.rps - p.rps) / p.rps) * 100, 1)}%)  ratio ${c.ratio.toFixed(3)} (${signed(c.ratio - p.ratio, 3)})`,
     );
   }
   for (const l of now.login) {

@@ -4,11 +4,13 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from '../load.js';
-import type { FromServer, ServerStats, ToServer } from '../server.js';
+import type { FromServer, ServerStats, ToServer } from './ipc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled entry points, beside this file's folder in dist/bench. */
 const SERVER_JS = join(here, '..', 'server.js');
+/** The raw node:http server (raw-http.ts): the same IPC channel, no app. */
+export const RAW_HTTP_JS = join(here, '..', 'raw-http.js');
 const LOAD_JS = join(here, '..', 'load.js');
 
 export interface Pinning {
@@ -39,9 +41,11 @@ export interface ServerOptions {
   logFile: string;
   /** Write a V8 CPU profile into this folder on exit. */
   cpuProfDir?: string;
+  /** The entry point: the Nest app (server.ts) unless said otherwise (RAW_HTTP_JS). */
+  script?: string;
 }
 
-/** A bench server process (bench/server.ts) and its IPC channel. */
+/** A bench server process (bench/server.ts, or bench/raw-http.ts) and its IPC channel (lib/ipc.ts). */
 export class ServerProcess {
   port = 0;
   private child: ChildProcess | undefined;
@@ -59,8 +63,8 @@ export class ServerProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    const { env, cpu, logFile, cpuProfDir } = this.options;
-    const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, SERVER_JS] : [SERVER_JS];
+    const { env, cpu, logFile, cpuProfDir, script = SERVER_JS } = this.options;
+    const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, script] : [script];
     // Started on any core (booting a Nest app is the slowest part of a run, and several boot at
     // once), pinned once ready: every thread, the threadpool's included.
     const log = openSync(logFile, 'a');
@@ -169,4 +173,11 @@ export function runLoad(spec: LoadSpec, cpu: string | null): Promise<LoadResult>
 
 export function hasWrk(): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
+/** `wrk --version`'s first words (it prints them and exits 1), e.g. `wrk debian/4.1.0-3+b2`; null without wrk. */
+export function wrkVersion(): string | null {
+  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  if (r.error) return null;
+  return /^wrk\s+(\S+)/.exec(`${r.stdout}${r.stderr}`)?.[0] ?? 'wrk';
 }

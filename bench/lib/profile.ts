@@ -63,6 +63,28 @@ export function summariseProfile(
     appOf.set(id, found);
     return found;
   };
+  // The innermost package on the stack that is not node's or V8's own: what node internals and
+  // builtins (a socket write, an HMAC, a header) were doing the work for. Self time alone charges
+  // the socket write to "node: internal", whoever called it.
+  const callerOf = new Map<number, string>();
+  const callerPackage = (id: number): string => {
+    const known = callerOf.get(id);
+    if (known !== undefined) return known;
+    const frame = frames.get(id)!;
+    const pkg = owner(frame.url, frame.functionName);
+    const parent = parents.get(id);
+    const found =
+      pkg === '(root)'
+        ? '(node and V8 alone, no package above: HTTP parsing, socket I/O, ticks)'
+        : pkg !== 'node: internal' && pkg !== 'native / V8 builtins'
+          ? pkg
+          : parent === undefined
+            ? `${pkg} (nothing above it)`
+            : callerPackage(parent);
+    callerOf.set(id, found);
+    return found;
+  };
+  const byCaller = new Map<string, number>();
   const byApp = new Map<string, number>();
   const byFunction = new Map<string, { name: string; where: string; us: number }>();
   const byPackage = new Map<string, number>();
@@ -91,6 +113,8 @@ export function summariseProfile(
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
     const app = appModule(profile.samples[i]!);
     byApp.set(app, (byApp.get(app) ?? 0) + dt);
+    const caller = callerPackage(profile.samples[i]!);
+    byCaller.set(caller, (byCaller.get(caller) ?? 0) + dt);
   }
   const pct = (us: number): number => (total === 0 ? 0 : Math.round((us / total) * 1000) / 10);
   const perReq = (us: number): number => (requests === 0 ? 0 : Math.round((us / requests) * 100) / 100);
@@ -106,6 +130,10 @@ export function summariseProfile(
       .slice(0, top)
       .map((f) => ({ name: f.name, where: f.where, selfPct: pct(f.us), usPerRequest: perReq(f.us) })),
     byPackage: [...byPackage.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, selfPct: pct(us), usPerRequest: perReq(us) })),
+    byCallerPackage: [...byCaller.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, selfPct: pct(us), usPerRequest: perReq(us) })),

@@ -2,18 +2,24 @@
 
 export type Store = 'embedded' | 'redis';
 export type Style = 'jwt' | 'session';
+/** What a bench server runs on: the app on one of Nest's HTTP adapters, or node:http alone (no app). */
+export type Platform = 'express' | 'fastify' | 'node:http';
 
 export interface GuardRound {
   rps: number;
   cpuUsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
-  /** rps / the baseline's rps in the same round (mean of the baseline runs opening and closing it). */
+  /** rps / the same adapter's baseline rps in the same round (mean of the runs opening and closing it). */
   ratio: number;
+  /** rps / raw node:http's rps in the same round (the same mean); null when it was not measured. */
+  ratioToRaw: number | null;
 }
 
 export interface GuardCase {
+  /** The same on every adapter (`jwt-hs256-embedded`); `baseline` is each adapter's fixed-user app, `raw` node:http alone. */
   id: string;
+  adapter: Platform;
   label: string;
   style: Style | 'none';
   algorithm: string | null;
@@ -22,8 +28,11 @@ export interface GuardCase {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** Median over the rounds of the ratio to the same adapter's baseline. */
   ratio: number;
-  /** Extra server time per request over the baseline, µs: 1/rps − 1/rps(baseline), from the medians. */
+  /** Median over the rounds of the ratio to raw node:http; null when it was not measured. */
+  ratioToRaw: number | null;
+  /** Extra server time per request over the same adapter's baseline, µs: 1/rps − 1/rps(baseline), from the medians. */
   guardUs: number;
   rounds: GuardRound[];
   /** Server CPU time (all threads) per request, µs, median over the rounds: steadier than req/s on a shared machine. */
@@ -32,6 +41,20 @@ export interface GuardCase {
   cpuRatio: number;
   /** Non-2xx responses, socket errors and timeouts over all rounds: any makes the case invalid. */
   failures: number;
+  /** The answer to one request before the load: its header block and its body, bytes. */
+  headerBytes: number;
+  bodyBytes: number;
+}
+
+/** One baseline against another, round by round: the adapters compared with each other and with node:http. */
+export interface AdapterBaselines {
+  of: Platform;
+  to: Platform;
+  /** `of`'s baseline req/s ÷ `to`'s in the same round, median over the rounds. */
+  ratio: number;
+  /** `to`'s CPU per request ÷ `of`'s, median over the rounds: the ratio with the core to itself. */
+  cpuRatio: number;
+  rounds: number[];
 }
 
 export interface LoginResult {
@@ -147,7 +170,9 @@ export interface ServerMemory {
 }
 
 export interface ProfileSummary {
+  /** `adapter/case` for a guard case (`fastify/baseline`), `storm-jwt` / `storm-session` for a storm. */
   caseId: string;
+  adapter?: Platform;
   requests: number;
   sampledMs: number;
   idlePct: number;
@@ -156,12 +181,16 @@ export interface ProfileSummary {
   busyUsPerRequest: number;
   topFunctions: { name: string; where: string; selfPct: number; usPerRequest: number }[];
   byPackage: { name: string; selfPct: number; usPerRequest: number }[];
+  /** Samples by the innermost package on their stack that is not node's or V8's: node internals charged to their caller. */
+  byCallerPackage?: { name: string; selfPct: number; usPerRequest: number }[];
   /** Samples by the innermost application file on their stack (libraries it called included). */
   byAppCode: { name: string; selfPct: number; usPerRequest: number }[];
 }
 
 export interface Goal {
   id: string;
+  /** The guard case (`adapter/case`) whose throughput it judges: profiled when the goal is missed. */
+  caseKey?: string;
   text: string;
   target: string;
   value: number;
@@ -169,7 +198,8 @@ export interface Goal {
 }
 
 export interface BenchResults {
-  schema: 1;
+  /** 2: guard cases per adapter (`adapter`, `ratioToRaw`), `adapters`, `adapterBaselines`. 1: Express only. */
+  schema: 1 | 2;
   mode: 'quick' | 'full';
   date: string;
   wallSec: number;
@@ -193,6 +223,9 @@ export interface BenchResults {
     logLevel: string;
     notes: string[];
   };
+  /** The product's default adapter, the one every section but the guard's ran on, and the guard's. */
+  adapters: { default: Platform; primary: Platform; guard: Platform[] };
+  adapterBaselines: AdapterBaselines[];
   guard: GuardCase[];
   login: LoginResult[];
   storm: StormResult[];
