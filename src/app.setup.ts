@@ -32,7 +32,7 @@ export async function configureApp(app: AuthApp): Promise<void> {
         reply.raw.setHeader(REQUEST_ID_HEADER, req.id);
         requestLogger(req.raw, reply.raw, done);
       });
-    await configureFastifyEdges(app);
+    configureFastifyEdges(app);
   } else {
     app.use(requestLogger);
     configureExpressEdges(app);

@@ -1,4 +1,6 @@
+import { jest } from '@jest/globals';
 import request from 'supertest';
+import { SessionStoreGateway } from '../src/session-store/session-store.gateway.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { PASSWORD, register, sessionLogin, setCookies, sleep, STORES } from './support/http.js';
 
@@ -35,6 +37,35 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
     expect(id).toMatch(/^[\w-]{43}$/);
     const me = await request(t.http).get('/users/me').set('Cookie', cookie.pair).expect(200);
     expect(me.body).toMatchObject({ id: user.id, email: user.email });
+  });
+
+  it('touches the session store only for a request that carries the session cookie or signs in', async () => {
+    const user = await register(t.http);
+    const { store } = t.app.get(SessionStoreGateway);
+    const reads = jest.spyOn(store, 'get');
+    const writes = jest.spyOn(store, 'set');
+    try {
+      const { accessToken } = (
+        await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200)
+      ).body as { accessToken: string };
+      await request(t.http).get('/users/me').set('Authorization', `Bearer ${accessToken}`).expect(200);
+      await request(t.http).get('/users/me').expect(401);
+      await request(t.http).get('/health').expect(200);
+      await request(t.http).get('/users/me').set('Cookie', 'other=1; sidx=2').expect(401);
+      expect(reads).not.toHaveBeenCalled();
+      expect(writes).not.toHaveBeenCalled();
+      // The login route, however it is spelled, makes one; the cookie then brings it back.
+      const login = await request(t.http)
+        .post('/AUTH/Session/login/')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
+      expect(writes).toHaveBeenCalled();
+      await request(t.http).get('/users/me').set('Cookie', setCookies(login).sid!.pair).expect(200);
+      expect(reads).toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+      writes.mockRestore();
+    }
   });
 
   it('never authenticates a session id held before login (fixation): a planted cookie stays anonymous', async () => {

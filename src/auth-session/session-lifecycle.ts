@@ -13,9 +13,11 @@ function run(session: RequestSession, operation: Operation): Promise<void> {
   });
 }
 
-/** The request's session; the session middleware of either adapter gives every request one. */
+/** The request's session: one that carries the session cookie or signs in has one. */
 export function sessionOf(req: SessionRequest): RequestSession {
-  if (!req.session) throw new Error('No session on this request: is the session middleware in place?');
+  // Only a request the session transport turned away has none (session-transport.ts): no cookie
+  // session, whatever route it reached.
+  if (!req.session) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
   return req.session;
 }
 

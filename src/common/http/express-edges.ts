@@ -1,6 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
 import {
   BODY_LIMIT_BYTES,
   isPrivatePath,
@@ -8,6 +7,7 @@ import {
   normalizeUnreserved,
   refusePrototypeKeys,
   refusedBody,
+  securityHeaders,
   unsupportedMediaType,
 } from './http-edges.js';
 
@@ -34,7 +34,7 @@ function normalizePath(req: Request, _res: Response, next: NextFunction): void {
 /** The edges of `http-edges.ts` on Express: helmet, JSON only, no-store, body-parser's JSON parser. */
 export function configureExpressEdges(app: NestExpressApplication): void {
   app.use(normalizePath);
-  app.use(helmet());
+  app.use(securityHeaders);
   app.use(requireJsonBodies);
   app.use(noStoreForPrivateRoutes);
   // JSON only, strict (objects and arrays at the top), at most 100 kB: past it, 413. Keys that

@@ -1,7 +1,5 @@
-import fastifyHelmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import helmet from 'helmet';
 import { edgeMessage, errorBody } from '../filters/all-exceptions.filter.js';
 import { REQUEST_ID_HEADER } from '../logging.module.js';
 import {
@@ -10,6 +8,7 @@ import {
   NO_STORE_HEADERS,
   refusePrototypeKeys,
   refusedBody,
+  securityHeaders,
   unsupportedMediaType,
 } from './http-edges.js';
 
@@ -50,20 +49,19 @@ function requireJsonBodiesAndNoStore(req: FastifyRequest, reply: FastifyReply, d
 }
 
 /**
- * The edges of `http-edges.ts` on Fastify: @fastify/helmet, JSON only, no-store, and a JSON parser
+ * The edges of `http-edges.ts` on Fastify: helmet's headers, JSON only, no-store, and a JSON parser
  * that is body-parser's (Fastify's own also takes `text/plain` and answers an empty JSON body with
  * a 400, where body-parser reads no body). Registered before the app is initialised.
  */
-export async function configureFastifyEdges(app: NestFastifyApplication): Promise<void> {
+export function configureFastifyEdges(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  await app.register(fastifyHelmet);
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) =>
+    securityHeaders(req.raw, reply.raw, done),
+  );
   fastify.addHook('onRequest', requireJsonBodiesAndNoStore);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, parseJson);
 }
-
-/** helmet's defaults, as @fastify/helmet applies them, for the answers no hook sees. */
-const securityHeaders = helmet();
 
 /**
  * The errors Fastify's router raises before any hook runs (a path that does not decode): answered
