@@ -29,7 +29,7 @@ access token is used at once. \`POST /auth/jwt/logout\` ends the session and for
 
 When a request carries a Bearer token it is judged by that token alone, never by the cookie.
 
-Errors always have the shape \`{statusCode, message, error}\`. Request bodies are JSON (anything else: 415),
+Errors always have the shape \`{statusCode, message, error}\`. Request bodies are uncompressed JSON in UTF-8 (anything else: 415),
 at most 100 kB (413).`;
 
 export function buildOpenApiDocument(app: INestApplication, cookieName: string): OpenAPIObject {
@@ -85,7 +85,10 @@ const ERROR_REF = { $ref: '#/components/schemas/ErrorResponse' };
 function withEdgeResponses(document: OpenAPIObject): OpenAPIObject {
   const edge = {
     '413': { description: 'Body larger than 100 kB', content: { 'application/json': { schema: ERROR_REF } } },
-    '415': { description: 'Body that is not JSON', content: { 'application/json': { schema: ERROR_REF } } },
+    '415': {
+      description: 'Body that is not JSON in UTF-8, or is compressed (Content-Encoding)',
+      content: { 'application/json': { schema: ERROR_REF } },
+    },
   };
   for (const item of Object.values(document.paths)) {
     for (const op of [item.post, item.put, item.patch, item.delete]) {
