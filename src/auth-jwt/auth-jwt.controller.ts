@@ -7,12 +7,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { RefreshRateLimitGuard } from '../abuse/rate-limit.guards.js';
 import { LoginGuard } from '../auth/credentials/login.guard.js';
 import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
+import { LoginRoute } from '../auth/credentials/login-route.decorator.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { Public } from '../auth/decorators/public.decorator.js';
@@ -41,21 +41,9 @@ export class AuthJwtController {
     private readonly cookie: RefreshCookie,
   ) {}
 
-  @Public()
-  @Post('login')
-  @HttpCode(HttpStatus.OK)
-  @UseGuards(LoginGuard)
+  @LoginRoute(LoginGuard)
   @ApiOperation({ summary: 'Sign in for an access token and a refresh token' })
   @ApiOkResponse({ type: TokenPairView, headers: REFRESH_COOKIE_DOC })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponse,
-    description: 'Invalid credentials (the same for an unknown email and a wrong password)',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponse,
-    description: 'Too many attempts, or the account is locked; see Retry-After',
-  })
   async login(
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: object,

@@ -1,21 +1,18 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Inject } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import {
-  ApiBadRequestResponse,
   ApiCookieAuth,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
+import { LoginRoute } from '../auth/credentials/login-route.decorator.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
 import { LoginDto } from '../auth/dto/login.dto.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
 import { Client, type ClientInfo } from '../common/http/http-request.js';
@@ -37,10 +34,7 @@ export class AuthSessionController {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  @Public()
-  @Post('login')
-  @HttpCode(HttpStatus.OK)
-  @UseGuards(SessionLoginGuard)
+  @LoginRoute(SessionLoginGuard)
   @ApiOperation({
     summary: 'Sign in with a session cookie',
     description:
@@ -51,15 +45,6 @@ export class AuthSessionController {
     headers: {
       'Set-Cookie': { description: 'The new session id (HttpOnly, SameSite=Lax, Path=/)', schema: { type: 'string' } },
     },
-  })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponse,
-    description: 'Invalid credentials (the same for an unknown email and a wrong password)',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponse,
-    description: 'Too many attempts, or the account is locked; see Retry-After',
   })
   login(
     @Req() req: SessionRequest,
