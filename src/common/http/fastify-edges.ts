@@ -70,9 +70,10 @@ export function configureFastifyEdges(app: NestFastifyApplication): void {
  * the path and carries no security header.
  */
 export function answerRouterError(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
   securityHeaders(req.raw, reply.raw, () => undefined);
   void reply.header(REQUEST_ID_HEADER, req.id);
   if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);
-  void reply.code(status).send(errorBody(status, edgeMessage(status, error)));
+  const message = status < 500 ? edgeMessage(status, error) : 'Internal server error';
+  void reply.code(status).send(errorBody(status, message));
 }
