@@ -22,7 +22,6 @@ import { join } from 'node:path';
 import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
 import { APP_OPTIONS, type AuthApp, createHttpAdapter, initApp } from '../src/common/http/platform.js';
-import { httpConfig } from '../src/config/config.js';
 import { JwtAuthGuard } from '../src/auth-jwt/jwt-auth.guard.js';
 import { SessionAuthGuard } from '../src/auth-session/session-auth.guard.js';
 import { AccessTokenSigner, AccessTokenVerifier } from '../src/auth-jwt/tokens/access-token.js';
@@ -64,8 +63,7 @@ async function measure(store: 'embedded' | 'redis'): Promise<Record<string, numb
       REDIS_KEY_PREFIX: `bench:${randomUUID()}:`,
     });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const http = httpConfig();
-  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(http.adapter, http.trustProxy), APP_OPTIONS);
+  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(), APP_OPTIONS);
   await configureApp(app);
   await initApp(app);
   try {

@@ -16,7 +16,6 @@ import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
 import { AuthModule } from '../src/auth/auth.module.js';
 import { APP_OPTIONS, type AuthApp, createHttpAdapter } from '../src/common/http/platform.js';
-import { httpConfig } from '../src/config/config.js';
 import { baselineAuthModule, setFixedUser } from './baseline-auth.module.js';
 import { failedToStart, serveOrchestrator } from './lib/ipc.js';
 
@@ -25,8 +24,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_BASELINE === '1') builder = builder.overrideModule(AuthModule).useModule(baselineAuthModule());
   const moduleRef = await builder.compile();
   // As main.ts does: the adapter is chosen (and the variable validated) before the app exists.
-  const http = httpConfig();
-  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(http.adapter, http.trustProxy), APP_OPTIONS);
+  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(), APP_OPTIONS);
   await configureApp(app);
   app.flushLogs();
   // listen() also readies Fastify (its plugins and hooks load then).

@@ -12,7 +12,7 @@ const SHUTDOWN_GRACE_MS = 25_000;
 async function bootstrap(): Promise<void> {
   // Read here first (and validated: a bad variable is one line) to choose the adapter.
   const http = httpConfig();
-  const app = await NestFactory.create<AuthApp>(AppModule, createHttpAdapter(http.adapter, http.trustProxy), {
+  const app = await NestFactory.create<AuthApp>(AppModule, createHttpAdapter(http), {
     ...APP_OPTIONS,
     // Not flushed on failure either: Nest would print the buffered start-up lines and the error with
     // its stack, where a bad variable must stop start-up with one line (written below).

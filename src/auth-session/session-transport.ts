@@ -116,16 +116,27 @@ async function useFastifySession(app: NestFastifyApplication, config: SessionCon
   // @fastify/session's own hooks, with the gate (see `sessionGate`) in front of its request hook: the
   // plugin function runs on a facade of the app. A request turned away keeps `session: null`,
   // which the plugin's send hook skips. The facade has only what the plugin uses: should a later
-  // version use more, start-up fails.
+  // version use more, start-up fails. Once the plugin has loaded a request's session, a session
+  // the cookie named and the store returned is marked as loaded, as express-session's
+  // `createSession` marks it, so that saving it only updates (see loaded-session.ts) and an ended
+  // session is never written back.
+  const markIfRestored = (req: FastifyRequest): void => {
+    const current = req.session as { encryptedSessionId?: string } | null;
+    if (current?.encryptedSessionId && req.cookies[config.cookieName] === SIGNED_PREFIX + current.encryptedSessionId)
+      markLoaded(current);
+  };
   const facade = {
     decorate: fastify.decorate.bind(fastify),
     decorateRequest: fastify.decorateRequest.bind(fastify),
     addHook: (name: 'onRequest' | 'onSend', hook: (...args: never[]) => void) => {
       if (name !== 'onRequest') return fastify.addHook(name, hook as onSendHookHandler);
-      const onRequest = hook as (req: FastifyRequest, reply: FastifyReply, done: () => void) => void;
+      const onRequest = hook as (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
       return fastify.addHook('onRequest', (req, reply, done) => {
-        if (needsSession(req)) onRequest(req, reply, done);
-        else done();
+        if (!needsSession(req)) return done();
+        onRequest(req, reply, (err) => {
+          if (!err) markIfRestored(req);
+          done(err);
+        });
       });
     },
   };
@@ -143,14 +154,5 @@ async function useFastifySession(app: NestFastifyApplication, config: SessionCon
     saveUninitialized: false,
     rolling: false,
     cookie: cookieOptions(config),
-  });
-  // After @fastify/session's own hook (awaited above): a session the cookie named and the store
-  // returned is marked as loaded, as express-session's `createSession` marks it, so that saving it
-  // only updates (see loaded-session.ts) and an ended session is never written back.
-  fastify.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
-    const current = req.session as { encryptedSessionId?: string } | null;
-    if (current?.encryptedSessionId && req.cookies[config.cookieName] === SIGNED_PREFIX + current.encryptedSessionId)
-      markLoaded(current);
-    done();
   });
 }

@@ -7,7 +7,6 @@ import type { App } from 'supertest/types.js';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { APP_OPTIONS, type AuthApp, createHttpAdapter, initApp } from '../../src/common/http/platform.js';
-import { httpConfig } from '../../src/config/config.js';
 import { ENV_VARIABLES } from '../../src/config/env.js';
 import { persistedSecret } from '../../src/config/secrets.js';
 import { adapterEnv } from './adapter.js';
@@ -75,8 +74,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   let builder = Test.createTestingModule({ imports: [AppModule] });
   if (options.customize) builder = options.customize(builder);
   const moduleRef = await builder.compile();
-  const http = httpConfig();
-  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(http.adapter, http.trustProxy), APP_OPTIONS);
+  const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(), APP_OPTIONS);
   await configureApp(app);
   await initApp(app);
   // Idempotent, so the schemas can be dropped after closing whatever a file left open (below).

@@ -51,10 +51,12 @@ export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache
 export function routePath(url: string): string {
   const raw = url.split('?', 1)[0] ?? '';
   let path = raw;
-  try {
-    path = decodeURIComponent(raw);
-  } catch {
-    // A malformed encoding: kept as it is (no route will answer it anyway).
+  if (raw.includes('%')) {
+    try {
+      path = decodeURIComponent(raw);
+    } catch {
+      // A malformed encoding: kept as it is (no route will answer it anyway).
+    }
   }
   path = path.toLowerCase();
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;

@@ -2,7 +2,8 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { HttpAdapterKind } from '../../config/env.js';
+import type { ConfigType } from '@nestjs/config';
+import { httpConfig } from '../../config/config.js';
 import { requestIdOf } from '../logging.module.js';
 import { answerRouterError } from './fastify-edges.js';
 import { BODY_LIMIT_BYTES } from './http-edges.js';
@@ -14,12 +15,12 @@ export type AuthApp = NestExpressApplication | NestFastifyApplication;
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
 
 /**
- * The one place the adapter is built. Trust in `X-Forwarded-For` is set here for both: it decides
- * `req.ip`, which the per-IP rate limits key on.
+ * The one place the adapter is built, from `HTTP_ADAPTER` (read from the environment unless given).
+ * Trust in `X-Forwarded-For` is set here for both: it decides `req.ip`, which the per-IP rate limits
+ * key on.
  */
 export function createHttpAdapter(
-  kind: HttpAdapterKind,
-  trustProxy: boolean | number | string | undefined,
+  { adapter: kind, trustProxy }: Pick<ConfigType<typeof httpConfig>, 'adapter' | 'trustProxy'> = httpConfig(),
 ): AbstractHttpAdapter {
   if (kind === 'fastify') {
     return new FastifyAdapter({
