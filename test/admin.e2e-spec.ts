@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { PASSWORD, register, sessionLogin, setCookies, STORES } from './support/http.js';
+import { RefreshTokenService } from '../src/auth-jwt/refresh/refresh-token.service.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 const ADMIN_EMAIL = 'root@example.com';
@@ -121,6 +122,23 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
       ).body as { events: EventView[] };
       expect(trail.events).toHaveLength(1);
       expect(trail.events[0]).toMatchObject({ type: 'user.forced_logout', userId: victim.id, actorId: admin.id });
+    });
+
+    it('a refresh token written into a family after forced logout ended it is refused (a login racing the logout)', async () => {
+      const victim = await register(t.http);
+      const pair = (
+        await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200)
+      ).body as { accessToken: string };
+      const { sid } = JSON.parse(Buffer.from(pair.accessToken.split('.')[1]!, 'base64url').toString()) as {
+        sid: string;
+      };
+      await request(t.http).post(`/admin/users/${victim.id}/logout`).set(admin.write).expect(204);
+      // What a login whose registry record the logout ended would write last: its refresh token.
+      const late = await t.app
+        .get(RefreshTokenService)
+        .issue({ userId: victim.id, familyId: sid, expiresAt: new Date(Date.now() + 86_400_000) });
+      await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: late.token }).expect(401);
+      await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: late.token }).expect(401);
     });
 
     it('deleting a user refuses their cookie and token at once; unknown ids are 404', async () => {

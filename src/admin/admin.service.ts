@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AuditService } from '../audit/audit.service.js';
-import { RefreshTokenService } from '../auth-jwt/refresh/refresh-token.service.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../auth-jwt/tokens/access-token.js';
 import { DomainError } from '../common/errors.js';
 import { jwtConfig } from '../config/config.js';
@@ -12,7 +11,9 @@ import { UsersService } from '../users/users.service.js';
 /**
  * What an admin can do to an account, across both styles at once: the user's cut-off refuses
  * every access token issued before now (on every instance sharing the store), every session in
- * the registry ends (cookie sessions leave the store, refresh families are revoked).
+ * the registry ends (cookie sessions leave the store, refresh families are revoked). A refresh
+ * family a login opens while this runs needs no second pass: rotation also requires the family's
+ * registry record to be open (AuthJwtService.refresh), and its access tokens carry its ended sid.
  */
 @Injectable()
 export class AdminService {
@@ -20,7 +21,6 @@ export class AdminService {
     private readonly users: UsersService,
     private readonly registry: SessionRegistry,
     private readonly blacklist: TokenBlacklist,
-    private readonly refreshTokens: RefreshTokenService,
     private readonly audit: AuditService,
     @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
   ) {}
@@ -30,7 +30,6 @@ export class AdminService {
     // The cut-off first: from this instant no older access token passes, wherever it is presented.
     await this.blacklist.setUserCutoff(userId, Date.now(), this.cutoffKeptUntil());
     await this.registry.endAll(userId, 'forced', actorId);
-    await this.refreshTokens.revokeAllForUser(userId);
     await this.audit.record({ type: 'user.forced_logout', userId, actorId });
   }
 
@@ -39,7 +38,6 @@ export class AdminService {
     // A cut-off that no token can pass stands for "this user no longer exists" on the hot path.
     await this.blacklist.setUserCutoff(userId, Number.MAX_SAFE_INTEGER, this.cutoffKeptUntil());
     await this.registry.endAll(userId, 'deleted', actorId);
-    await this.refreshTokens.revokeAllForUser(userId);
     await this.users.delete(userId);
     await this.audit.record({ type: 'user.deleted', userId, actorId });
   }

@@ -281,34 +281,6 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
     expect(await service.rotate(child.token, new Date(now))).toEqual({ outcome: 'invalid' });
   });
 
-  it('revokes all of a user’s families and names the ones that were still live', async () => {
-    const userId = randomUUID();
-    const live1 = await service.issue({ userId, familyId: randomUUID(), expiresAt: inDays(14) });
-    // A rotated family: its spent parent and its live child share one family id.
-    const f2 = randomUUID();
-    const parent = await service.issue({ userId, familyId: f2, expiresAt: inDays(14) });
-    expect((await service.rotate(parent.token)).outcome).toBe('rotated');
-    const live2 = await service.issue({ userId, familyId: f2, parentId: parent.id, expiresAt: inDays(14) });
-    const expired = await service.issue({ userId, familyId: randomUUID(), expiresAt: inDays(-1) });
-    const alreadyRevoked = randomUUID();
-    const revoked = await service.issue({ userId, familyId: alreadyRevoked, expiresAt: inDays(14) });
-    await service.revokeFamily(alreadyRevoked);
-    const bystander = await service.issue({ ...family(), expiresAt: inDays(14) });
-
-    const live1Family = (await ds.getRepository(RefreshToken).findOneByOrFail({ id: live1.id })).familyId;
-    const families = await service.revokeAllForUser(userId);
-    expect([...families].sort()).toEqual([live1Family, f2].sort());
-
-    for (const t of [live1, live2, expired, revoked])
-      expect(await service.rotate(t.token)).toEqual({ outcome: 'invalid' });
-    const userRows = await ds.getRepository(RefreshToken).findBy({ userId });
-    expect(userRows.length).toBe(5);
-    expect(userRows.every((r) => r.revokedAt instanceof Date)).toBe(true);
-    expect((await service.rotate(bystander.token)).outcome).toBe('rotated');
-    // Nothing left to revoke.
-    expect(await service.revokeAllForUser(userId)).toEqual([]);
-  });
-
   it('wires through RefreshTokenModule and purges at start-up', async () => {
     const f = family();
     const stale = await service.issue({ ...f, expiresAt: inDays(-2) });

@@ -155,24 +155,6 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
-   * Revokes every family of the user. Returns the families that were still live (an unused,
-   * unexpired token), i.e. the sessions whose access tokens the caller must also kill.
-   */
-  async revokeAllForUser(userId: string, now = new Date()): Promise<string[]> {
-    // One statement, so a family created concurrently is either revoked and reported or untouched.
-    const result = await this.run(
-      `UPDATE ${this.table} SET "revokedAt" = :now WHERE "userId" = :userId AND "revokedAt" IS NULL
-       RETURNING "familyId", CASE WHEN "usedAt" IS NULL AND "expiresAt" > :now THEN 1 ELSE 0 END AS "live"`,
-      { now, userId },
-    );
-    const live = new Set<string>();
-    for (const row of result.records as Pick<TokenRow, 'familyId' | 'live'>[]) {
-      if (Number(row.live) === 1) live.add(row.familyId);
-    }
-    return [...live];
-  }
-
-  /**
    * Deletes rows more than a day past expiry whose whole family is too. Spent rows stay while any
    * token of their family lives (expiry may slide with each rotation), so reuse is still detected.
    */
