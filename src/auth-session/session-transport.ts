@@ -1,4 +1,4 @@
-import fastifyCookie from '@fastify/cookie';
+import fastifyCookie, { Signer, type UnsignResult } from '@fastify/cookie';
 import fastifySession, { type FastifySessionOptions } from '@fastify/session';
 import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -99,6 +99,31 @@ function useExpressSession(app: NestExpressApplication, config: SessionConfig, s
   });
 }
 
+/**
+ * @fastify/cookie's `Signer` (the same format and secrets), remembering the id it last verified.
+ * @fastify/session verifies the cookie, loads the session, then signs the same id again to build
+ * its session object: a second HMAC on every request with a session cookie. The signature of an
+ * id under the first secret is the one the cookie carried, so that one is handed back instead.
+ * Requests may interleave between the two calls (the store is asynchronous): another id then
+ * simply misses and is signed as before. A cookie signed with an older secret is re-signed with
+ * the first one, as without this.
+ */
+export function rememberingSigner(secrets: string[]): {
+  sign(value: string): string;
+  unsign(signed: string): UnsignResult;
+} {
+  const signer = new Signer(secrets, 'sha256');
+  let last: { value: string; signed: string } | undefined;
+  return {
+    unsign(signed) {
+      const result = signer.unsign(signed);
+      if (result.valid && !result.renew) last = { value: result.value, signed };
+      return result;
+    },
+    sign: (value) => (last?.value === value ? last.signed : signer.sign(value)),
+  };
+}
+
 /** Runs the @fastify/session plugin function on the facade, as Fastify runs a plugin. */
 function runPlugin(instance: object, options: FastifySessionOptions): Promise<void> {
   const plugin = fastifySession as unknown as (
@@ -143,7 +168,7 @@ async function useFastifySession(app: NestFastifyApplication, config: SessionCon
   await runPlugin(facade, {
     cookieName: config.cookieName,
     // A list: the first signs, all verify, so SESSION_SECRET rotates without signing anyone out.
-    secret: config.secrets,
+    secret: rememberingSigner(config.secrets),
     cookiePrefix: SIGNED_PREFIX,
     store: {
       get: (sid, cb) => store.get(sid, (err, data) => (err ? cb(unavailable()) : cb(null, data))),
