@@ -1,22 +1,15 @@
 /**
  * The floor under every other figure: node:http alone, no framework, no middleware, no database,
- * answering `GET /users/me` with a fixed JSON body shaped and sized like the app's (a `UserView` of
- * a bench user: the same fields, an email as long as the bench's). Anything else is a 404. Started
- * and measured by `run.ts` like the app's servers, over the same IPC channel (lib/ipc.ts), so its
- * CPU per request and its req/s are read the same way; it imports nothing of the app.
+ * answering `GET /users/me` with a fixed JSON body shaped and sized like the app's (lib/fixed-body.ts,
+ * serialised once). Anything else is a 404. Started and measured by `run.ts` like the app's
+ * servers, over the same IPC channel (lib/ipc.ts), so its CPU per request and its req/s are read
+ * the same way; it imports nothing of the app. bare-nest.ts answers the same body through Nest.
  */
 import { createServer } from 'node:http';
+import { FIXED_USER_VIEW } from './lib/fixed-body.js';
 import { failedToStart, serveOrchestrator } from './lib/ipc.js';
 
-const BODY = Buffer.from(
-  JSON.stringify({
-    id: '6f1d3c2a-8b4e-4f0a-9c7d-2e5b8a1f4c3d',
-    email: 'bench-fastify-hs256-embedded@example.com',
-    displayName: null,
-    roles: ['user'],
-    createdAt: '2026-11-22T11:36:00.000Z',
-  }),
-);
+const BODY = Buffer.from(JSON.stringify(FIXED_USER_VIEW));
 const NOT_FOUND = Buffer.from(JSON.stringify({ statusCode: 404, error: 'Not Found' }));
 
 const server = createServer((req, res) => {

@@ -90,10 +90,27 @@ const HOT_PATH_CHANGES = [
   '',
 ].join('\n');
 
-const ADAPTER_COLOURS: Record<Platform, string> = { express: '#3b6fb6', fastify: '#d9822b', 'node:http': '#8c8c8c' };
-const ADAPTER_NAMES: Record<Platform, string> = { express: 'Express', fastify: 'Fastify', 'node:http': 'node:http' };
+const ADAPTER_COLOURS: Record<Platform, string> = {
+  express: '#3b6fb6',
+  fastify: '#d9822b',
+  'node:http': '#8c8c8c',
+  'nest:express': '#9db7db',
+  'nest:fastify': '#ecc095',
+};
+const ADAPTER_NAMES: Record<Platform, string> = {
+  express: 'Express',
+  fastify: 'Fastify',
+  'node:http': 'node:http',
+  'nest:express': 'Nest alone on Express',
+  'nest:fastify': 'Nest alone on Fastify',
+};
 /** Results of schema 1 were measured on Express only, without the field. */
 const adapterOf = (c: GuardCase): Platform => c.adapter ?? 'express';
+/** The app on an adapter, as against a floor (node:http alone, Nest alone) that runs none of it. */
+const isApp = (p: Platform): boolean => p === 'express' || p === 'fastify';
+/** The adapter a platform runs on (Nest alone on Fastify: Fastify), for ordering and naming bars. */
+const adapterUnder = (p: Platform): Platform =>
+  p === 'nest:express' ? 'express' : p === 'nest:fastify' ? 'fastify' : p;
 
 /** The guard cases of a run by case, in the order the primary adapter ran them, each with its adapters' figures. */
 function guardRows(r: BenchResults): { id: string; label: string; byAdapter: Map<Platform, GuardCase> }[] {
@@ -101,8 +118,9 @@ function guardRows(r: BenchResults): { id: string; label: string; byAdapter: Map
   const primary = r.adapters?.primary ?? 'express';
   const ordered = [
     ...r.guard.filter((c) => adapterOf(c) === 'node:http'),
+    ...r.guard.filter((c) => !isApp(adapterOf(c)) && adapterOf(c) !== 'node:http'),
     ...r.guard.filter((c) => adapterOf(c) === primary),
-    ...r.guard.filter((c) => adapterOf(c) !== primary && adapterOf(c) !== 'node:http'),
+    ...r.guard.filter((c) => adapterOf(c) !== primary && isApp(adapterOf(c))),
   ];
   for (const c of ordered) {
     let row = rows.find((x) => x.id === c.id);
@@ -112,9 +130,9 @@ function guardRows(r: BenchResults): { id: string; label: string; byAdapter: Map
   return rows;
 }
 
-/** The adapters of the guard section, in the run's order (node:http apart). */
+/** The adapters of the guard section, in the run's order (the floors apart). */
 const guardAdapters = (r: BenchResults): Platform[] =>
-  r.adapters?.guard ?? [...new Set(r.guard.map(adapterOf))].filter((a) => a !== 'node:http');
+  r.adapters?.guard ?? [...new Set(r.guard.map(adapterOf))].filter(isApp);
 
 /** Where a goal on a guarded case's throughput puts its threshold, req/s (from the medians). */
 function goalThresholds(r: BenchResults): { caseKey: string; rps: number; label: string }[] {
@@ -138,20 +156,21 @@ function goalThresholds(r: BenchResults): { caseKey: string; rps: number; label:
 
 /**
  * A horizontal bar chart of req/s per guard case, one bar per adapter, with raw node:http on top
- * and each throughput goal's threshold marked on its bar. node:http alone can be many times the
- * app: its bar is then cut (drawn broken, its figure written), so the app's bars keep a readable scale.
+ * and each throughput goal's threshold marked on its bar. node:http alone (and Nest alone) can be
+ * many times the app: such a bar is then cut (drawn broken, its figure written), so the app's bars
+ * keep a readable scale.
  */
 export function rpsChart(r: BenchResults): string {
   const rows = guardRows(r);
-  const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
-  const app = r.guard.filter((c) => adapterOf(c) !== 'node:http');
+  const floors = r.guard.filter((c) => !isApp(adapterOf(c)));
+  const app = r.guard.filter((c) => isApp(adapterOf(c)));
   const appMax = Math.max(...app.map((c) => c.rps), 1);
   const thresholds = goalThresholds(r);
-  // The scale: the app's cases and the goal marks (unless one is far above them); node:http unless
-  // it is far above.
+  // The scale: the app's cases and the goal marks (unless one is far above them); the floors
+  // (node:http alone, Nest alone) unless far above.
   let max = Math.max(appMax, ...thresholds.map((t) => t.rps).filter((x) => x <= appMax * 2.5)) * 1.02;
-  const rawCut = raw !== undefined && raw.rps > max * 1.4;
-  if (raw && !rawCut) max = Math.max(max, raw.rps);
+  const cut = new Set(floors.filter((c) => c.rps > max * 1.4));
+  max = Math.max(max, ...floors.filter((c) => !cut.has(c)).map((c) => c.rps));
   const offScale = thresholds.filter((t) => t.rps > max);
   const left = 270;
   const barMax = 420;
@@ -167,13 +186,15 @@ export function rpsChart(r: BenchResults): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold">${esc(`GET /users/me, requests per second: ${adapters.map((a) => ADAPTER_NAMES[a]).join(' and ')} side by side, and node:http alone`)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${esc(`GET /users/me, requests per second: ${adapters.map((a) => ADAPTER_NAMES[a]).join(' and ')} side by side, ${floors.some((c) => adapterOf(c) !== 'node:http') ? 'node:http alone and Nest alone' : 'and node:http alone'}`)}</text>`,
     `<text x="12" y="40" fill="#555">${esc(`${r.mode} run, ${r.date.slice(0, 10)}; ${r.machine.cpuModel}, ${r.machine.pinning}; ${r.machine.loadTool}, ${r.settings.connections} connections`)}</text>`,
     `<text x="12" y="56" fill="#555">${esc('Each bar: req/s (× the same adapter’s baseline · × node:http alone), medians of the rounds')}</text>`,
   ];
   let y = top;
   for (const row of rows) {
-    const ordered = [...row.byAdapter.entries()].sort(([a], [b]) => adapters.indexOf(a) - adapters.indexOf(b));
+    const ordered = [...row.byAdapter.entries()].sort(
+      ([a], [b]) => adapters.indexOf(adapterUnder(a)) - adapters.indexOf(adapterUnder(b)),
+    );
     parts.push(
       `<text x="${left - 70}" y="${y + (ordered.length * barH) / 2 + 5}" text-anchor="end">${esc(row.label)}</text>`,
     );
@@ -181,23 +202,29 @@ export function rpsChart(r: BenchResults): string {
       const colour = ADAPTER_COLOURS[adapter];
       const fill = c.store === 'redis' && c.style !== 'none' ? `${colour}b0` : colour;
       const w = Math.max(1, x(c.rps) - left);
+      // A floor has no baseline of its own: Nest alone shows its ratio to node:http only.
       const ratios =
         adapter === 'node:http'
           ? ''
-          : `  (×${c.ratio.toFixed(2)}${c.ratioToRaw == null ? '' : ` · ×${c.ratioToRaw.toFixed(3)}`})`;
-      const cut = adapter === 'node:http' && rawCut;
+          : !isApp(adapter)
+            ? c.ratioToRaw == null
+              ? ''
+              : `  (×${c.ratioToRaw.toFixed(3)} node:http)`
+            : `  (×${c.ratio.toFixed(2)}${c.ratioToRaw == null ? '' : ` · ×${c.ratioToRaw.toFixed(3)}`})`;
+      const isCut = cut.has(c);
       parts.push(
-        `<text x="${left - 6}" y="${y + 15}" text-anchor="end" font-size="11" fill="${colour}">${esc(ADAPTER_NAMES[adapter])}</text>`,
+        // Nest alone's row says what it is: its bars are named by their adapter.
+        `<text x="${left - 6}" y="${y + 15}" text-anchor="end" font-size="11" fill="${colour}">${esc(ADAPTER_NAMES[adapterUnder(adapter)])}</text>`,
         `<rect x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${barH - 4}" fill="${fill}"/>`,
       );
-      if (cut) {
+      if (isCut) {
         // A break across the bar: the scale does not hold it.
         const bx = left + barMax * 0.86;
         parts.push(
           `<path d="M${bx} ${y} l6 ${barH / 2} l-6 ${barH / 2} h8 l6 ${-barH / 2} l-6 ${-barH / 2} z" fill="#ffffff"/>`,
         );
       }
-      const text = `${num(c.rps)}${ratios}${cut ? '  (bar cut)' : ''}`;
+      const text = `${num(c.rps)}${ratios}${isCut ? '  (bar cut)' : ''}`;
       parts.push(`<text x="${(x(c.rps) + 6).toFixed(1)}" y="${y + 15}">${esc(text)}</text>`);
       // Past the figures (about 7 px a character), a mark has room for its name.
       const textEnd = x(c.rps) + 6 + text.length * 7;
@@ -225,6 +252,9 @@ export function rpsChart(r: BenchResults): string {
   const legend: [string, string][] = [
     ...adapters.map((a): [string, string] => [ADAPTER_COLOURS[a], `${ADAPTER_NAMES[a]} (lighter: Redis)`]),
     [ADAPTER_COLOURS['node:http'], 'node:http alone (no app)'],
+    ...[...new Set(floors.map(adapterOf))]
+      .filter((a) => a !== 'node:http')
+      .map((a): [string, string] => [ADAPTER_COLOURS[a], `${ADAPTER_NAMES[a]} (no app)`]),
   ];
   let lx = 12;
   for (const [colour, text] of legend) {
@@ -303,6 +333,87 @@ function profileText(p: ProfileSummary, base: ProfileSummary | undefined): strin
   return out.join('\n');
 }
 
+/**
+ * What a throughput goal against node:http (`share` × its req/s) leaves for the app on one adapter,
+ * from the run's own medians: at the goal a request may take 1/(share · node:http's req/s) of
+ * server time, Nest alone on that adapter already takes its own 1/req·s, and the rest is the app's
+ * budget, set against what the adapter's baseline and guarded cases add over Nest alone (by 1/req·s,
+ * and by server CPU per request as the cross-check). Nothing when the run lacks node:http or Nest
+ * alone (runs before Nest alone was measured, partial runs without it).
+ */
+function goalBudget(r: BenchResults): string[] {
+  const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
+  if (!raw) return [];
+  const out: string[] = [];
+  const goals = r.goals.filter((g) => g.id.endsWith('/raw') && g.caseKey);
+  for (const adapter of new Set(goals.map((g) => g.caseKey!.split('/')[0] as Platform))) {
+    const bare = r.guard.find((c) => !isApp(adapterOf(c)) && adapterUnder(adapterOf(c)) === adapter);
+    const target = goals.find((g) => g.caseKey!.startsWith(`${adapter}/`))!.target;
+    const share = Number(/[\d.]+/.exec(target)?.[0] ?? Number.NaN);
+    if (!bare || !(share > 0)) continue;
+    const us = (rps: number): number => 1e6 / rps;
+    const app = r.guard.filter((c) => adapterOf(c) === adapter);
+    const goalUs = us(share * raw.rps);
+    const budget = goalUs - us(bare.rps);
+    const cpuBudget = raw.cpuUsPerRequest / share - bare.cpuUsPerRequest;
+    const over = (c: GuardCase): number => us(c.rps) - us(bare.rps);
+    const overCpu = (c: GuardCase): number => c.cpuUsPerRequest - bare.cpuUsPerRequest;
+    const ratioToRaw = (c: GuardCase): string => (c.ratioToRaw == null ? '–' : c.ratioToRaw.toFixed(3));
+    const base = app.find((c) => c.id === 'baseline');
+    const guarded = app.filter((c) => c.style !== 'none');
+    const times = (x: number): string => (budget > 0 ? ` (${num(x / budget, 1)}× the budget)` : '');
+    out.push(
+      `### What the ${share.toFixed(2)} × node:http goal leaves for the app on ${ADAPTER_NAMES[adapter]}`,
+      '',
+      `At ${share.toFixed(2)} × node:http's ${num(raw.rps)} req/s, a request may take ${num(goalUs, 1)} µs of server time. ${ADAPTER_NAMES[bare.adapter]} takes ${num(us(bare.rps), 1)} µs of it (×${ratioToRaw(bare)} node:http) before the app does anything, which leaves ${budget > 0 ? `**${num(budget, 1)} µs per request**` : '**nothing**'} for all the app does on a request: helmet's headers, the request logger, the session gate, the guard, the database read of the user, the DTO.${base ? ` The ${ADAPTER_NAMES[adapter]} baseline, with no guard at all, adds ${num(over(base), 1)} µs over Nest alone${times(over(base))}` : ''}${guarded.length > 0 ? `${base ? '; the' : ' The'} guarded cases add ${guarded.map((c) => `${num(over(c), 1)} µs (${c.label})`).join(', ')}` : ''}${base || guarded.length > 0 ? '.' : ''} By server CPU per request, the budget reads ${num(cpuBudget, 1)} µs${base ? ` against ${num(overCpu(base), 1)} µs for the baseline` : ''}.`,
+      '',
+      table(
+        [
+          '',
+          'req/s',
+          '÷ node:http',
+          'server time µs / request (1/req·s)',
+          'over Nest alone',
+          'server CPU µs / request',
+          'over Nest alone',
+        ],
+        [
+          ['node:http alone', num(raw.rps), '1.000', num(us(raw.rps), 1), '–', num(raw.cpuUsPerRequest, 1), '–'],
+          [
+            ADAPTER_NAMES[bare.adapter],
+            num(bare.rps),
+            ratioToRaw(bare),
+            num(us(bare.rps), 1),
+            '–',
+            num(bare.cpuUsPerRequest, 1),
+            '–',
+          ],
+          ...app.map((c) => [
+            `${ADAPTER_NAMES[adapter]}: ${c.label}`,
+            num(c.rps),
+            ratioToRaw(c),
+            num(us(c.rps), 1),
+            signed(over(c), 1),
+            num(c.cpuUsPerRequest, 1),
+            signed(overCpu(c), 1),
+          ]),
+          [
+            `**goal: ${share.toFixed(2)} × node:http**`,
+            num(share * raw.rps),
+            share.toFixed(3),
+            num(goalUs, 1),
+            `**${signed(budget, 1)}** (the budget)`,
+            num(raw.cpuUsPerRequest / share, 1),
+            `${signed(cpuBudget, 1)} (the budget)`,
+          ],
+        ],
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
 export function markdown(r: BenchResults, prior: BenchResults | null): string {
   const m = r.machine;
   const baselines = r.guard.filter((c) => c.id === 'baseline');
@@ -364,6 +475,8 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
   const adapters = guardAdapters(r);
   const rows = guardRows(r);
   const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
+  /** Nest alone on each adapter (absent from runs before it was measured). */
+  const bare = r.guard.filter((c) => !isApp(adapterOf(c)) && adapterOf(c) !== 'node:http');
   const name = (a: Platform): string => ADAPTER_NAMES[a];
   const primary = r.adapters?.primary ?? 'express';
   const bytes = (c: GuardCase): string =>
@@ -371,7 +484,7 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
   s.push(
     '## Guard overhead: `GET /users/me`',
     '',
-    `Measured on ${adapters.map(name).join(' and ')} (\`HTTP_ADAPTER\`) and on raw node:http, all in the same rounds. Each adapter's baseline is the same application on that adapter with the global authentication guard replaced (a testing-module override in \`bench/baseline-auth.module.ts\`) by one that attaches a fixed user: the route, its database read, every middleware and the response are the same. A case's ratio is to the baseline of its own adapter; the guard cost is the extra server time per request, 1/req·s⁻¹ minus that baseline's. Raw node:http (\`bench/raw-http.ts\`) answers the same path with a fixed JSON body of the same shape and about the same size, with no framework, middleware, guard or database: the floor under everything else. The other JWT algorithms and the Redis cases run on ${name(primary)} only: what they add is the verifier's or the store's.`,
+    `Measured on ${adapters.map(name).join(' and ')} (\`HTTP_ADAPTER\`) and on raw node:http${bare.length > 0 ? ' and Nest alone' : ''}, all in the same rounds. Each adapter's baseline is the same application on that adapter with the global authentication guard replaced (a testing-module override in \`bench/baseline-auth.module.ts\`) by one that attaches a fixed user: the route, its database read, every middleware and the response are the same. A case's ratio is to the baseline of its own adapter; the guard cost is the extra server time per request, 1/req·s⁻¹ minus that baseline's. Raw node:http (\`bench/raw-http.ts\`) answers the same path with a fixed JSON body of the same shape and about the same size, with no framework, middleware, guard or database: the floor under everything else.${bare.length > 0 ? " Nest alone (`bench/bare-nest.ts`) is Nest on the adapter with one controller answering that same body, and nothing of the app (no guard, pipe, hook, middleware or database): between node:http and the adapter's baseline it tells the framework's share from the app's." : ''} The other JWT algorithms and the Redis cases run on ${name(primary)} only: what they add is the verifier's or the store's.`,
     '',
     '![req/s per case and adapter](benchmarks-rps.svg)',
     '',
@@ -381,6 +494,11 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
       `**Raw node:http: ${num(raw.rps)} req/s** (p50 ${raw.p50Ms.toFixed(2)} ms, server CPU ${num(raw.cpuUsPerRequest)} µs per request; answer ${bytes(raw)} bytes of headers + body).`,
       '',
     );
+  for (const c of bare)
+    s.push(
+      `**${name(adapterOf(c))}: ${num(c.rps)} req/s**${c.ratioToRaw == null ? '' : `, ×${c.ratioToRaw.toFixed(3)} node:http`} (p50 ${c.p50Ms.toFixed(2)} ms, server CPU ${num(c.cpuUsPerRequest)} µs per request; answer ${bytes(c)} bytes of headers + body).`,
+      '',
+    );
   s.push(
     table(
       [
@@ -388,7 +506,7 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
         ...adapters.flatMap((a) => [`${name(a)} req/s`, `÷ ${name(a)} baseline`, ...(raw ? ['÷ node:http'] : [])]),
       ],
       rows
-        .filter((row) => !row.byAdapter.has('node:http'))
+        .filter((row) => adapters.some((a) => row.byAdapter.has(a)))
         .map((row) => [
           row.label,
           ...adapters.flatMap((a) => {
@@ -441,13 +559,13 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
           c.label,
           name(adapterOf(c)),
           num(c.rps),
-          adapterOf(c) === 'node:http' ? '–' : c.ratio.toFixed(3),
+          isApp(adapterOf(c)) ? c.ratio.toFixed(3) : '–',
           c.ratioToRaw == null ? '–' : c.ratioToRaw.toFixed(3),
           c.p50Ms.toFixed(2),
           c.p99Ms.toFixed(2),
           c.style === 'none' ? '–' : num(c.guardUs, 1),
           num(c.cpuUsPerRequest),
-          adapterOf(c) === 'node:http' ? '–' : c.cpuRatio.toFixed(3),
+          isApp(adapterOf(c)) ? c.cpuRatio.toFixed(3) : '–',
           bytes(c),
         ]),
       ),
@@ -464,7 +582,7 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
     );
   if (r.settings.rounds > 1) {
     s.push(
-      'Ratio to the own baseline in each round (each round opens with the baselines, node:http first, and closes with them in the reverse order; in between, each case runs on its adapters back to back, the cases in an order rotating from round to round):',
+      `Ratio to the own baseline in each round (each round opens with the baselines${bare.length > 0 ? ' (node:http and Nest alone among them)' : ''}, node:http first, and closes with them in the reverse order; in between, each case runs on its adapters back to back, the cases in an order rotating from round to round):`,
       '',
       table(
         ['case', 'adapter', ...r.guard[0]!.rounds.map((_, i) => `round ${i + 1}`)],
@@ -473,7 +591,7 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
             c.label,
             name(adapterOf(c)),
             ...c.rounds.map((x) =>
-              adapterOf(c) === 'node:http' ? `${num(x.rps)} req/s` : `${x.ratio.toFixed(3)} (${num(x.rps)} req/s)`,
+              isApp(adapterOf(c)) ? `${x.ratio.toFixed(3)} (${num(x.rps)} req/s)` : `${num(x.rps)} req/s`,
             ),
           ]),
         ),
@@ -481,6 +599,7 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
       '',
     );
   }
+  s.push(...goalBudget(r));
 
   s.push(
     '## Logins',
@@ -661,7 +780,7 @@ export function markdown(r: BenchResults, prior: BenchResults | null): string {
     s.push(
       '## Where the time goes (CPU profiles)',
       '',
-      "Taken with `node --cpu-prof` on a fresh server per case under the same load, counting only the samples inside the load window. Self time per package and per function, divided by the requests served. A guard case's profile is compared with its own adapter's baseline; node:http alone is profiled too when a goal against it is missed, for what any HTTP server pays (parsing, the socket write). On Fastify, a hook calls the next one from its `done()`: the application-code table charges the hooks after an app hook (and the route) to that hook, so read the calling-package table there.",
+      `Taken with \`node --cpu-prof\` on a fresh server per case under the same load, counting only the samples inside the load window. Self time per package and per function, divided by the requests served. A guard case's profile is compared with its own adapter's baseline; node:http alone is profiled too when a goal against it is missed, for what any HTTP server pays (parsing, the socket write)${r.profiles.some((p) => p.caseId.startsWith('nest:')) ? ", and Nest alone on that goal's adapter, for what the framework adds to it" : ''}. On Fastify, a hook calls the next one from its \`done()\`: the application-code table charges the hooks after an app hook (and the route) to that hook, so read the calling-package table there.`,
       '',
       ...r.profiles.map((p) => profileText(p, baseProfile(p))),
     );

@@ -2,16 +2,17 @@
  * `npm run bench [-- --quick] [-- --profile=always|never] [-- --autocannon] [-- --keep-profiles]`
  *
  * Starts the bench servers (bench/server.ts: the real AppModule, one per configuration and HTTP
- * adapter; bench/raw-http.ts: node:http alone), drives them from a load generator on the other
- * core, and writes every figure of this one run to bench/results/latest.json (the previous one kept
- * as previous.json), then docs/benchmarks.md and docs/benchmarks-rps.svg from it (bench/report.ts).
+ * adapter; bench/raw-http.ts: node:http alone; bench/bare-nest.ts: Nest alone on each adapter, one
+ * controller and no app), drives them from a load generator on the other core, and writes every
+ * figure of this one run to bench/results/latest.json (the previous one kept as previous.json),
+ * then docs/benchmarks.md and docs/benchmarks-rps.svg from it (bench/report.ts).
  *
- * The guard section runs on both adapters (Express and Fastify) and on raw node:http in the same
- * rounds, so that every ratio (to the adapter's own baseline, to node:http, Fastify to Express) is
- * of figures measured side by side. Every other section runs on one adapter, the product's default
- * (`HTTP_ADAPTER`'s default in src/config/env.ts) unless `--adapter` names another: they measure
- * logins, storms, revocation and stores, which the adapter does not change, and running them twice
- * would double the run.
+ * The guard section runs on both adapters (Express and Fastify), on raw node:http and on bare Nest
+ * in the same rounds, so that every ratio (to the adapter's own baseline, to node:http, Fastify to
+ * Express) is of figures measured side by side. Every other section runs on one adapter, the
+ * product's default (`HTTP_ADAPTER`'s default in src/config/env.ts) unless `--adapter` names
+ * another: they measure logins, storms, revocation and stores, which the adapter does not change,
+ * and running them twice would double the run.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -48,6 +49,7 @@ import {
 } from './lib/http.js';
 import { Env, HTTP_ADAPTERS, type HttpAdapterKind } from '../src/config/env.js';
 import {
+  BARE_NEST_JS,
   detectPinning,
   hasWrk,
   type Pinning,
@@ -108,7 +110,7 @@ const QUICK = flags.quick;
 const ONLY = flags.only ? new Set(flags.only.split(',')) : null;
 const want = (section: 'guard' | 'login' | 'storm' | 'enumeration' | 'wire' | 'revocation' | 'stores'): boolean =>
   !ONLY || ONLY.has(section);
-const CASES = flags.cases ? new Set(['baseline', 'raw', ...flags.cases.split(',')]) : null;
+const CASES = flags.cases ? new Set(['baseline', 'raw', 'bare', ...flags.cases.split(',')]) : null;
 const isAdapter = (x: string): x is HttpAdapterKind => (HTTP_ADAPTERS as readonly string[]).includes(x);
 function adapterFlag(value: string): HttpAdapterKind {
   if (!isAdapter(value)) throw new Error(`bench: unknown adapter "${value}" (one of ${HTTP_ADAPTERS.join(', ')})`);
@@ -123,6 +125,12 @@ const GUARD_ADAPTERS: HttpAdapterKind[] = flags.adapters
   ? flags.adapters.split(',').map(adapterFlag)
   : [...HTTP_ADAPTERS];
 const RAW: Platform = 'node:http';
+/** Nest alone on each adapter (bench/bare-nest.ts): what the framework costs before the app does anything. */
+const BARE: Record<HttpAdapterKind, Platform> = { express: 'nest:express', fastify: 'nest:fastify' };
+/** The floors: servers that run none of the app (no env, no user, no credential). */
+const isFloor = (p: Platform): boolean => p === RAW || p === BARE.express || p === BARE.fastify;
+/** A platform's reference case in the guard section: each floor is its own, an adapter's app has its baseline. */
+const baseId = (p: Platform): string => (p === RAW ? 'raw' : isFloor(p) ? 'bare' : 'baseline');
 const S = QUICK
   ? {
       prime: 1,
@@ -178,7 +186,10 @@ type Algorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 interface ServerDef {
   /** Unique in the run: the adapter, then the configuration (`sid`). */
   id: string;
-  /** The Nest app on `HTTP_ADAPTER`, or raw node:http (bench/raw-http.ts: no app, no env). */
+  /**
+   * The Nest app on `HTTP_ADAPTER`, or a floor with no app and no env: raw node:http
+   * (bench/raw-http.ts) or Nest alone (bench/bare-nest.ts).
+   */
   adapter: Platform;
   store: Store;
   algorithm: Algorithm;
@@ -189,7 +200,11 @@ interface ServerDef {
 
 /** A server's id: its configuration on an adapter (the primary one unless said). */
 const sid = (config: string, adapter: Platform = PRIMARY): string =>
-  adapter === RAW ? 'node-http' : `${adapter}-${config}`;
+  adapter === RAW ? 'node-http' : isFloor(adapter) ? `bare-${adapter.replace(':', '-')}` : `${adapter}-${config}`;
+
+/** The entry point of a server that is not the app. */
+const scriptOf = (def: ServerDef): { script?: string } =>
+  def.adapter === RAW ? { script: RAW_HTTP_JS } : isFloor(def.adapter) ? { script: BARE_NEST_JS } : {};
 
 interface Bench {
   def: ServerDef;
@@ -238,6 +253,9 @@ function keysDir(algorithm: Exclude<Algorithm, 'HS256'>): string {
 
 function envFor(def: ServerDef, dataKey = def.peerOf ?? def.id): Record<string, string> {
   if (def.adapter === RAW) return {};
+  // Nest alone: its adapter, and NODE_ENV as the app's servers run (Express reads it).
+  if (isFloor(def.adapter))
+    return { NODE_ENV: 'production', BENCH_BARE_ADAPTER: def.adapter === BARE.fastify ? 'fastify' : 'express' };
   const dataDir = join(tmp, `data-${dataKey}`);
   mkdirSync(dataDir, { recursive: true });
   const env: Record<string, string> = {
@@ -355,7 +373,7 @@ async function startServers(defs: ServerDef[]): Promise<void> {
       env,
       cpu: pin.server,
       logFile: join(tmp, `${def.id}.log`),
-      ...(def.adapter === RAW ? { script: RAW_HTTP_JS } : {}),
+      ...scriptOf(def),
     });
     await proc.start();
     benches.set(def.id, { def, proc, env, userId: '', pool: [] });
@@ -367,7 +385,7 @@ async function startServers(defs: ServerDef[]): Promise<void> {
 
 async function prepare(b: Bench): Promise<void> {
   const email = `bench-${b.def.id}@example.com`;
-  if (b.def.peerOf || b.def.adapter === RAW) return;
+  if (b.def.peerOf || isFloor(b.def.adapter)) return;
   b.userId = await register(b.proc.url, email);
   if (b.def.baseline) {
     await b.proc.setFixedUser(b.userId);
@@ -391,7 +409,13 @@ async function ensurePool(b: Bench, size: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // (1) Guard overhead
 
-const ADAPTER_LABEL: Record<Platform, string> = { express: 'Express', fastify: 'Fastify', 'node:http': 'node:http' };
+const ADAPTER_LABEL: Record<Platform, string> = {
+  express: 'Express',
+  fastify: 'Fastify',
+  'node:http': 'node:http',
+  'nest:express': 'bare Nest on Express',
+  'nest:fastify': 'bare Nest on Fastify',
+};
 /** A case on its adapter: unique in the run (`fastify/jwt-hs256-embedded`). */
 const key = (c: { id: string; adapter: Platform }): string => `${c.adapter}/${c.id}`;
 
@@ -436,6 +460,18 @@ function allGuardCases(): GuardCaseDef[] {
     // guard section half as long again.
     const all = adapter === PRIMARY;
     cases.push(
+      // Nest alone on this adapter: splits the gap between node:http and the baseline into the
+      // framework's share and the app's.
+      {
+        id: 'bare',
+        label: 'Nest alone (fixed body)',
+        style: 'none',
+        adapter: BARE[adapter],
+        server: sid('', BARE[adapter]),
+        store: 'embedded',
+        algorithm: null,
+        headers: () => ({}),
+      },
       {
         id: 'baseline',
         label: 'Baseline (fixed user)',
@@ -509,8 +545,9 @@ async function guardSection(): Promise<{ guard: GuardCase[]; adapterBaselines: A
   const cases = guardCases();
   const sizes = new Map<string, { headerBytes: number; bodyBytes: number }>();
   for (const c of cases) sizes.set(key(c), await checkCase(c));
-  // The baselines: raw node:http and each adapter's app with the fixed-user guard. Every case's
-  // ratio is to its own adapter's baseline, and to node:http, measured in the same round.
+  // The baselines: raw node:http, bare Nest on each adapter and each adapter's app with the
+  // fixed-user guard. Every case's ratio is to its own adapter's baseline, and to node:http,
+  // measured in the same round.
   const bases = cases.filter((c) => c.style === 'none');
   const others = cases.filter((c) => c.style !== 'none');
   // A case measured on both adapters runs on one right after the other: what separates the two
@@ -570,7 +607,7 @@ async function guardSection(): Promise<{ guard: GuardCase[]; adapterBaselines: A
     median(rounds.get(k)!.map(f));
   const guard = cases.map((c): GuardCase => {
     const rs = rounds.get(key(c))!;
-    const baseKey = key({ id: c.adapter === RAW ? 'raw' : 'baseline', adapter: c.adapter });
+    const baseKey = key({ id: baseId(c.adapter), adapter: c.adapter });
     const baseRps = medianOf(baseKey, (x) => x.r.rps);
     const baseCpu = medianOf(baseKey, (x) => x.r.cpu);
     const rps = medianOf(key(c), (x) => x.r.rps);
@@ -1047,7 +1084,7 @@ async function profiled(
     cpu: pin.server,
     logFile: join(tmp, `${def.id}.log`),
     cpuProfDir: dir,
-    ...(def.adapter === RAW ? { script: RAW_HTTP_JS } : {}),
+    ...scriptOf(def),
   });
   extraProcs.push(proc);
   await proc.start();
@@ -1108,7 +1145,7 @@ async function main(): Promise<void> {
   const load = loadavg();
   log(`${QUICK ? 'quick' : 'full'} run; ${pin.note}; load generator: ${tool}; temp ${tmp}`);
   log(
-    `guard section on ${[RAW, ...GUARD_ADAPTERS].join(', ')}; every other section on ${PRIMARY}${PRIMARY === DEFAULT_ADAPTER ? " (the product's default adapter)" : ''}`,
+    `guard section on ${[RAW, ...GUARD_ADAPTERS.map((a) => BARE[a]), ...GUARD_ADAPTERS].join(', ')}; every other section on ${PRIMARY}${PRIMARY === DEFAULT_ADAPTER ? " (the product's default adapter)" : ''}`,
   );
   const redis = await redisVersion();
   if (!redis) skipped.push(`Redis cases: no Redis at ${REDIS_URL} (set BENCH_REDIS_URL)`);
@@ -1122,6 +1159,12 @@ async function main(): Promise<void> {
   const p = PRIMARY;
   const defs: ServerDef[] = [
     { id: sid('', RAW), adapter: RAW, store: 'embedded', algorithm: 'HS256' },
+    ...GUARD_ADAPTERS.map((a): ServerDef => ({
+      id: sid('', BARE[a]),
+      adapter: BARE[a],
+      store: 'embedded',
+      algorithm: 'HS256',
+    })),
     ...[...new Set([p, ...GUARD_ADAPTERS])].flatMap((adapter) => [
       nest(adapter, 'baseline', 'embedded', 'HS256', { baseline: true }),
       nest(adapter, 'hs256-embedded', 'embedded', 'HS256'),
@@ -1190,11 +1233,13 @@ async function main(): Promise<void> {
   const guardToProfile = [
     ...new Set(goalList.filter((g) => g.caseKey !== undefined && missed(g.id)).map((g) => g.caseKey!)),
   ].slice(0, S.maxProfiles);
+  // The goals against node:http among them.
+  const rawGoals = goalList.filter((g) => g.id.endsWith('/raw') && guardToProfile.includes(g.caseKey!));
   const baselinesToProfile = [
-    // node:http alone too when a goal against it is missed: what any HTTP server pays per request.
-    ...(goalList.some((g) => g.id.endsWith('/raw') && guardToProfile.includes(g.caseKey!))
-      ? [key({ id: 'raw', adapter: RAW })]
-      : []),
+    // node:http alone too when a goal against it is missed: what any HTTP server pays per request;
+    // and Nest alone on that goal's adapter: what the framework adds to it.
+    ...(rawGoals.length > 0 ? [key({ id: 'raw', adapter: RAW })] : []),
+    ...new Set(rawGoals.map((g) => key({ id: 'bare', adapter: BARE[g.caseKey!.split('/')[0] as HttpAdapterKind] }))),
     ...new Set(guardToProfile.map((k) => `${k.split('/')[0]!}/baseline`)),
   ];
   const stormToProfile = (['jwt', 'session'] as const)
@@ -1255,7 +1300,7 @@ async function main(): Promise<void> {
         'Every server is the real AppModule configured as main.ts does, NODE_ENV=production, LOG_LEVEL=warn (no per-request log line in any case), built through the Nest testing module so that the baseline can override the global guard.',
         `Guarded requests during the storm run at a fixed ${Math.round(STORM_RATE_SHARE * 100)}% of the case's measured capacity from ${STORM_GUARDED_CONNECTIONS} connections, so their latency is the server's, not a queue's.`,
         'Rate limits, lockout and the per-user session cap are raised for the bench (it logs in thousands of times from one address).',
-        `The guard section runs on ${GUARD_ADAPTERS.map((a) => ADAPTER_LABEL[a]).join(' and ')} (HTTP_ADAPTER) and on raw node:http in the same rounds; the other JWT algorithms and the Redis cases, and every other section, on ${ADAPTER_LABEL[PRIMARY]}${PRIMARY === DEFAULT_ADAPTER ? ", the product's default adapter" : ''}.`,
+        `The guard section runs on ${GUARD_ADAPTERS.map((a) => ADAPTER_LABEL[a]).join(' and ')} (HTTP_ADAPTER), on raw node:http and on Nest alone on each adapter (bench/bare-nest.ts: one controller, the same fixed body) in the same rounds; the other JWT algorithms and the Redis cases, and every other section, on ${ADAPTER_LABEL[PRIMARY]}${PRIMARY === DEFAULT_ADAPTER ? ", the product's default adapter" : ''}.`,
       ],
     },
     adapters: { default: DEFAULT_ADAPTER, primary: PRIMARY, guard: GUARD_ADAPTERS },

@@ -1,9 +1,9 @@
 /**
  * The channel between the orchestrator (`run.ts`, through `ServerProcess`) and a bench server,
- * whichever it is: the Nest app (`server.ts`) or the raw node:http one (`raw-http.ts`). Both
- * answer the same messages, so the orchestrator measures them alike (the server's CPU per request,
- * its event loop, the clock of its CPU profile). This file imports nothing of the app: the raw
- * server must load no more than node:http.
+ * whichever it is: the Nest app (`server.ts`), the raw node:http one (`raw-http.ts`) or Nest alone
+ * (`bare-nest.ts`). All answer the same messages, so the orchestrator measures them alike (the
+ * server's CPU per request, its event loop, the clock of its CPU profile). This file imports
+ * nothing of the app: the raw server must load no more than node:http.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 

@@ -11,6 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SERVER_JS = join(here, '..', 'server.js');
 /** The raw node:http server (raw-http.ts): the same IPC channel, no app. */
 export const RAW_HTTP_JS = join(here, '..', 'raw-http.js');
+/** Nest alone on one adapter (bare-nest.ts): the same IPC channel, no app. */
+export const BARE_NEST_JS = join(here, '..', 'bare-nest.js');
 const LOAD_JS = join(here, '..', 'load.js');
 
 export interface Pinning {
@@ -41,11 +43,11 @@ export interface ServerOptions {
   logFile: string;
   /** Write a V8 CPU profile into this folder on exit. */
   cpuProfDir?: string;
-  /** The entry point: the Nest app (server.ts) unless said otherwise (RAW_HTTP_JS). */
+  /** The entry point: the Nest app (server.ts) unless said otherwise (RAW_HTTP_JS, BARE_NEST_JS). */
   script?: string;
 }
 
-/** A bench server process (bench/server.ts, or bench/raw-http.ts) and its IPC channel (lib/ipc.ts). */
+/** A bench server process (bench/server.ts, raw-http.ts or bare-nest.ts) and its IPC channel (lib/ipc.ts). */
 export class ServerProcess {
   port = 0;
   private child: ChildProcess | undefined;

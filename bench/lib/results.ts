@@ -2,8 +2,12 @@
 
 export type Store = 'embedded' | 'redis';
 export type Style = 'jwt' | 'session';
-/** What a bench server runs on: the app on one of Nest's HTTP adapters, or node:http alone (no app). */
-export type Platform = 'express' | 'fastify' | 'node:http';
+/**
+ * What a bench server runs on: the app on one of Nest's HTTP adapters, node:http alone (no app), or
+ * Nest alone on an adapter (`nest:fastify`: one controller, a fixed body, no app; absent from
+ * results before it was measured).
+ */
+export type Platform = 'express' | 'fastify' | 'node:http' | 'nest:express' | 'nest:fastify';
 
 export interface GuardRound {
   rps: number;
@@ -17,7 +21,10 @@ export interface GuardRound {
 }
 
 export interface GuardCase {
-  /** The same on every adapter (`jwt-hs256-embedded`); `baseline` is each adapter's fixed-user app, `raw` node:http alone. */
+  /**
+   * The same on every adapter (`jwt-hs256-embedded`); `baseline` is each adapter's fixed-user app,
+   * `raw` node:http alone, `bare` Nest alone on `nest:express` / `nest:fastify`.
+   */
   id: string;
   adapter: Platform;
   label: string;
@@ -198,7 +205,10 @@ export interface Goal {
 }
 
 export interface BenchResults {
-  /** 2: guard cases per adapter (`adapter`, `ratioToRaw`), `adapters`, `adapterBaselines`. 1: Express only. */
+  /**
+   * 2: guard cases per adapter (`adapter`, `ratioToRaw`), `adapters`, `adapterBaselines`; later runs
+   * of 2 add Nest alone (`nest:*` guard cases), which a reader treats as optional. 1: Express only.
+   */
   schema: 1 | 2;
   mode: 'quick' | 'full';
   date: string;

@@ -1,0 +1,43 @@
+/**
+ * The floor of the framework: NestJS alone on one HTTP adapter (`BENCH_BARE_ADAPTER`: fastify or
+ * express), one controller answering `GET /users/me` with the fixed body of raw-http.ts
+ * (lib/fixed-body.ts), and nothing else: no AppModule, no guard, pipe, filter, hook or middleware,
+ * no database. Between raw node:http and an adapter's baseline app, it splits what the framework
+ * costs a request from what the app does on it. Started and measured by `run.ts` like the other
+ * servers, over the same IPC channel (lib/ipc.ts); it imports nothing of the app.
+ */
+import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FIXED_USER_VIEW } from './lib/fixed-body.js';
+import { failedToStart, serveOrchestrator } from './lib/ipc.js';
+
+@Controller('users')
+class FixedUserController {
+  // An object, as any Nest route returns one: the adapter serialises it on every request (the
+  // same bytes as raw-http.ts's body, which node:http writes ready-made).
+  @Get('me')
+  me(): typeof FIXED_USER_VIEW {
+    return FIXED_USER_VIEW;
+  }
+}
+
+@Module({ controllers: [FixedUserController] })
+class BareModule {}
+
+async function main(): Promise<void> {
+  const kind = process.env.BENCH_BARE_ADAPTER;
+  if (kind !== 'fastify' && kind !== 'express') throw new Error(`BENCH_BARE_ADAPTER must be fastify or express`);
+  // Each adapter as Nest builds it, loggers off. No body parser: a GET needs none, and the app's
+  // own (configureApp) is part of what the app adds.
+  const adapter = kind === 'fastify' ? new FastifyAdapter({ logger: false }) : new ExpressAdapter();
+  const app = await NestFactory.create(BareModule, adapter, { logger: false, bodyParser: false });
+  // listen() also readies Fastify.
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  serveOrchestrator({ port: address.port, close: () => app.close() });
+}
+
+main().catch((err: unknown) => failedToStart('bare Nest server', err));
