@@ -43,12 +43,12 @@ export default {
       globals: { E2E_HTTP_ADAPTER: 'fastify' },
       testPathIgnorePatterns: ['/node_modules/', CLUSTER],
     },
-    {
-      // The same specs once more, each app on a fresh schema of the PostgreSQL server
-      // (test/support/test-app.ts reads the global).
+    // The same specs once more per adapter, each app on a fresh schema of the PostgreSQL server
+    // (test/support/test-app.ts reads both globals).
+    ...['express', 'fastify'].map((adapter) => ({
       ...e2e,
-      displayName: 'e2e-postgres',
-      globals: { E2E_DATABASE: 'postgres' },
+      displayName: adapter === 'express' ? 'e2e-postgres' : 'e2e-postgres-fastify',
+      globals: { E2E_DATABASE: 'postgres', E2E_HTTP_ADAPTER: adapter },
       testPathIgnorePatterns: [
         '/node_modules/',
         CLUSTER,
@@ -59,7 +59,7 @@ export default {
         // Runs on both drivers itself (a database of its own on TEST_POSTGRES_URL).
         '<rootDir>/test/foundation/schema.e2e-spec.ts',
       ],
-    },
+    })),
     // Several built servers (`dist/`, made by `pretest`) on one Redis and one PostgreSQL, once per
     // HTTP adapter.
     ...['express', 'fastify'].map((adapter) => ({
