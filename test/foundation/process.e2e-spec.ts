@@ -237,6 +237,18 @@ describe('The built server with no configuration', () => {
     for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(ids).size).toBe(ids.length);
 
+    // A line the app logs while handling a request (here: refresh-token reuse) carries that
+    // request's id too, not only the completion line.
+    const email = 'reuse@example.com';
+    expect((await send(server.port, 'POST', '/users', json({ email, password }))).status).toBe(201);
+    const login = await send(server.port, 'POST', '/auth/jwt/login', json({ email, password }));
+    const { refreshToken } = JSON.parse(login.text) as { refreshToken: string };
+    expect((await send(server.port, 'POST', '/auth/jwt/refresh', json({ refreshToken }))).status).toBe(200);
+    const replay = await send(server.port, 'POST', '/auth/jwt/refresh', json({ refreshToken }));
+    expect(replay.status).toBe(401);
+    const replayId = replay.headers['x-request-id'];
+    expect(replayId).toMatch(/^[0-9a-f-]{36}$/);
+
     // A stopped server has flushed every line.
     expect(await stop(server)).toEqual({ code: 0, signal: null });
     const output = server.stdout() + server.stderr();
@@ -248,6 +260,10 @@ describe('The built server with no configuration', () => {
     // Each request has its own completion line carrying the id the client was given.
     const loggedIds = records.map((r) => r.req?.id).filter((id) => id !== undefined);
     expect(loggedIds).toEqual(expect.arrayContaining(ids));
+    const reuse = records.filter((r) => (r as { msg?: string }).msg === 'Refresh token reuse detected: session ended');
+    expect(reuse).toHaveLength(1);
+    expect(reuse[0]!.req?.id).toBe(replayId);
+    expect(output).not.toContain(refreshToken);
     expect(server.stderr()).toBe('');
   });
 });

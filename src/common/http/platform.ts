@@ -3,6 +3,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ConfigType } from '@nestjs/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { httpConfig } from '../../config/config.js';
 import { requestIdOf } from '../logging.module.js';
 import { answerRouterError } from './fastify-edges.js';
@@ -23,7 +24,7 @@ export function createHttpAdapter(
   { adapter: kind, trustProxy }: Pick<ConfigType<typeof httpConfig>, 'adapter' | 'trustProxy'> = httpConfig(),
 ): AbstractHttpAdapter {
   if (kind === 'fastify') {
-    return new FastifyAdapter({
+    const adapter = new FastifyAdapter({
       // Fastify's own logger stays off: pino-http writes the request lines on both adapters.
       logger: false,
       bodyLimit: BODY_LIMIT_BYTES,
@@ -35,6 +36,13 @@ export function createHttpAdapter(
       genReqId: requestIdOf,
       ...(trustProxy === undefined ? {} : { trustProxy: fastifyTrust(trustProxy) }),
     });
+    // Added before anything else can add one: see `setFirstRequestHook`.
+    const slot: { hook?: RequestHook } = {};
+    firstHooks.set(adapter.getInstance(), slot);
+    adapter
+      .getInstance()
+      .addHook('onRequest', (req, reply, done) => (slot.hook ? slot.hook(req, reply, done) : done()));
+    return adapter;
   }
   const adapter = new ExpressAdapter();
   adapter.disable('x-powered-by');
@@ -51,6 +59,23 @@ function fastifyTrust(
   trustProxy: boolean | number | string,
 ): boolean | string | ((addr: string, hop: number) => boolean) {
   return typeof trustProxy === 'number' ? (_addr, hop) => hop < trustProxy : trustProxy;
+}
+
+type RequestHook = (req: FastifyRequest, reply: FastifyReply, done: () => void) => void;
+
+const firstHooks = new WeakMap<object, { hook?: RequestHook }>();
+
+/**
+ * Makes `hook` the first of the app's own hooks on every Fastify request, whenever it is set.
+ * Fastify runs hooks in the order they were added, and `NestFactory.create()` (main.ts) registers
+ * @fastify/middie, which runs Nest middleware, while it creates the app, so before `configureApp`
+ * can add one; `createNestApplication()` (the tests, the bench) registers it later, at `init()`.
+ * The hook added with the adapter runs this one before middie in both cases.
+ */
+export function setFirstRequestHook(app: NestFastifyApplication, hook: RequestHook): void {
+  const slot = firstHooks.get(app.getHttpAdapter().getInstance());
+  if (!slot) throw new Error('The app was not created with createHttpAdapter()');
+  slot.hook = hook;
 }
 
 export const isFastify = (app: AuthApp): app is NestFastifyApplication => app.getHttpAdapter().getType() === 'fastify';
