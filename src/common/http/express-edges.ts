@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { errorBody } from '../filters/all-exceptions.filter.js';
 import {
   BODY_LIMIT_BYTES,
   isPrivatePath,
@@ -8,13 +9,12 @@ import {
   refusePrototypeKeys,
   refusedBody,
   securityHeaders,
-  unsupportedMediaType,
 } from './http-edges.js';
 
 function requireJsonBodies(req: Request, res: Response, next: NextFunction): void {
   const refused = refusedBody(req.method, req.headers);
   if (refused) {
-    res.status(415).json(unsupportedMediaType(refused));
+    res.status(415).json(errorBody(415, refused));
     return;
   }
   next();

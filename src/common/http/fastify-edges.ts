@@ -9,7 +9,6 @@ import {
   refusePrototypeKeys,
   refusedBody,
   securityHeaders,
-  unsupportedMediaType,
 } from './http-edges.js';
 
 /** A malformed body, shaped like body-parser's http-errors so the exception filter treats both alike. */
@@ -41,7 +40,7 @@ function parseJson(_req: FastifyRequest, received: string, done: (err: Error | n
 function requireJsonBodiesAndNoStore(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
   const refused = refusedBody(req.method, req.headers);
   if (refused) {
-    void reply.code(415).send(unsupportedMediaType(refused));
+    void reply.code(415).send(errorBody(415, refused));
     return;
   }
   if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);

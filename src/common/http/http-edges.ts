@@ -35,9 +35,6 @@ export function refusedBody(method: string, headers: IncomingHttpHeaders): strin
   return undefined;
 }
 
-export const unsupportedMediaType = (message: string) =>
-  ({ statusCode: 415, message, error: 'Unsupported Media Type' }) as const;
-
 const PRIVATE_PREFIXES = ['/auth', '/users', '/admin'];
 
 /** Answers about credentials and people are never stored by a browser or a shared cache. */
