@@ -24,7 +24,7 @@ export default tseslint.config(
   {
     // Decorated classes need their constructor parameter types at runtime (emitDecoratorMetadata):
     // a type-only import there would erase the injection token.
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'examples/*/src/**/*.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {

@@ -19,6 +19,9 @@ const base = {
 // The PostgreSQL server the e2e-postgres and cluster projects (and the schema check) create their
 // schemas and databases on; `.ci/run` makes sure it runs. Workers inherit the environment.
 process.env.TEST_POSTGRES_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
+// The six-node Redis Cluster (three masters, three replicas) `.ci/run` starts: the Redis store
+// contracts, the e2e files on Redis and the multi-instance suite also run on it.
+process.env.TEST_REDIS_CLUSTER_URL ??= 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002';
 
 const e2e = { ...base, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] };
 const CLUSTER = '<rootDir>/test/cluster/';
@@ -60,6 +63,15 @@ export default {
         '<rootDir>/test/foundation/schema.e2e-spec.ts',
       ],
     })),
+    // The e2e files that run on each store (`STORES` in test/support/http.ts), on the Redis Cluster:
+    // sessions, the blacklist, cut-offs, rate limits and lockout through the cluster client. Once,
+    // on Express and SQLite: the adapter and the database do not change what is sent to Redis.
+    {
+      ...e2e,
+      displayName: 'e2e-redis-cluster',
+      globals: { E2E_HTTP_ADAPTER: 'express', E2E_REDIS: 'cluster' },
+      testMatch: ['admin', 'auth-jwt', 'auth-session', 'security/abuse'].map((f) => `<rootDir>/test/${f}.e2e-spec.ts`),
+    },
     // Several built servers (`dist/`, made by `pretest`) on one Redis and one PostgreSQL, once per
     // HTTP adapter.
     ...['express', 'fastify'].map((adapter) => ({
@@ -67,8 +79,17 @@ export default {
       displayName: adapter === 'express' ? 'cluster' : 'cluster-fastify',
       globals: { E2E_HTTP_ADAPTER: adapter },
       testMatch: ['<rootDir>/test/cluster/**/*.e2e-spec.ts'],
-      // Sets each instance's adapter itself: once is enough.
-      testPathIgnorePatterns: ['/node_modules/', ...(adapter === 'express' ? [] : ['mixed-adapters'])],
+      // Sets each instance's adapter itself: once is enough. The failover spec runs on the Redis
+      // Cluster only (below).
+      testPathIgnorePatterns: ['/node_modules/', 'failover', ...(adapter === 'express' ? [] : ['mixed-adapters'])],
     })),
+    // The multi-instance suite on the Redis Cluster, and a master killed mid-run (on a cluster of
+    // the test's own: the shared one serves other files meanwhile).
+    {
+      ...base,
+      displayName: 'cluster-redis-cluster',
+      globals: { E2E_HTTP_ADAPTER: 'express', E2E_REDIS: 'cluster' },
+      testMatch: ['instances', 'failover'].map((f) => `<rootDir>/test/cluster/${f}.e2e-spec.ts`),
+    },
   ],
 };

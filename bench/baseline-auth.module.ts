@@ -10,7 +10,8 @@ import { DomainError } from '../src/common/errors.js';
 let fixedPrincipal: AuthPrincipal | undefined;
 
 export function setFixedUser(userId: string): void {
-  fixedPrincipal = { userId, roles: ['user'], kind: 'jwt', sessionId: 'bench-baseline' };
+  const now = Date.now();
+  fixedPrincipal = { userId, roles: ['user'], kind: 'jwt', sessionId: 'bench-baseline', authTime: now, issuedAt: now };
 }
 
 /**

@@ -54,6 +54,7 @@ async function measure(store: 'embedded' | 'redis'): Promise<Record<string, numb
     COOKIE_SECURE: 'false',
     JWT_SECRET: randomBytes(48).toString('base64url'),
     SESSION_SECRET: randomBytes(48).toString('base64url'),
+    MFA_ENCRYPTION_KEY: randomBytes(48).toString('base64url'),
     DATABASE_URL: `sqlite:${join(dir, 'auth.sqlite')}`,
   });
   delete process.env.REDIS_URL;
@@ -69,7 +70,7 @@ async function measure(store: 'embedded' | 'redis'): Promise<Record<string, numb
   try {
     const signed = app
       .get(AccessTokenSigner, { strict: false })
-      .sign({ sub: randomUUID(), sid: randomUUID(), roles: ['user'] });
+      .sign({ sub: randomUUID(), sid: randomUUID(), roles: ['user'], authTime: Date.now() });
     const verifier = app.get(AccessTokenVerifier, { strict: false });
     const blacklist = app.get(TokenBlacklist, { strict: false });
     const guard = app.get(JwtAuthGuard, { strict: false });

@@ -16,6 +16,7 @@ import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
 import { AuthModule } from '../src/auth/auth.module.js';
 import { APP_OPTIONS, type AuthApp, createHttpAdapter } from '../src/common/http/platform.js';
+import { lowerThreadpoolPriority } from '../src/common/threadpool-priority.js';
 import { baselineAuthModule, setFixedUser } from './baseline-auth.module.js';
 import { failedToStart, serveOrchestrator } from './lib/ipc.js';
 
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   app.flushLogs();
   // listen() also readies Fastify (its plugins and hooks load then).
   await app.listen(0, '127.0.0.1');
+  // As main.ts does.
+  lowerThreadpoolPriority();
   const address = app.getHttpServer().address() as { port: number };
   serveOrchestrator({ port: address.port, close: () => app.close(), setFixedUser });
 }

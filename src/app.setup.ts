@@ -1,13 +1,22 @@
 import type { ConfigType } from '@nestjs/config';
+import type { NextFunction, Request, Response } from 'express';
+import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
-import type { HttpLogger } from 'pino-http';
+import type { Logger as PinoLogger } from 'pino';
 import { configureSessions } from './auth-session/session-transport.js';
 import { configureExpressEdges } from './common/http/express-edges.js';
 import { configureFastifyEdges } from './common/http/fastify-edges.js';
 import { type AuthApp, isFastify, setFirstRequestHook } from './common/http/platform.js';
-import { REQUEST_ID_HEADER, REQUEST_LOGGER } from './common/logging.module.js';
+import {
+  logCompleted,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  ROOT_LOGGER,
+  runInRequestContext,
+} from './common/logging.module.js';
 import { httpConfig, sessionConfig } from './config/config.js';
 import { setupSwagger } from './docs/swagger.js';
+import { instrumentHttp } from './metrics/http-metrics.js';
 
 /**
  * What must be set on the application object itself, in this order, on either adapter. Called by
@@ -19,25 +28,42 @@ export async function configureApp(app: AuthApp): Promise<void> {
   const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
   const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
   app.useLogger(app.get(Logger));
-  // First of all: every request gets its id and its log line, even one refused below.
-  const requestLogger = app.get<HttpLogger>(REQUEST_LOGGER);
+  // First of all: every request gets its id, its log context and its access line, even one refused
+  // below.
+  const root = app.get<PinoLogger>(ROOT_LOGGER);
   if (isFastify(app)) {
-    // First, before Nest middleware (@fastify/middie): nestjs-pino's middleware binds `req.raw.log`
-    // as the logger of every line logged inside the request, and middie sets that to Fastify's
-    // `request.log` (a no-op: Fastify's own logger is off). So Fastify's request gets pino-http's
-    // request logger before middie runs; otherwise those lines would be dropped.
+    // Fastify named the request (platform.ts, `genReqId`) and times it (`reply.elapsedTime`).
     setFirstRequestHook(app, (req, reply, done) => {
-      // Fastify named the request (platform.ts): pino-http logs that id, and the client gets it.
-      (req.raw as { id?: unknown }).id = req.id;
       reply.raw.setHeader(REQUEST_ID_HEADER, req.id);
-      requestLogger(req.raw, reply.raw, () => {
-        req.log = req.raw.log;
+      runInRequestContext(req.id, done);
+    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onResponse', (req, reply, done) => {
+        logCompleted(root, req, reply.statusCode, reply.elapsedTime);
         done();
       });
-    });
+    instrumentHttp(app);
     configureFastifyEdges(app);
   } else {
-    app.use(requestLogger);
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const id = requestIdOf(req);
+      res.setHeader(REQUEST_ID_HEADER, id);
+      const started = performance.now();
+      const url = req.originalUrl;
+      // Once: when the answer is sent, or when the client went away before.
+      let logged = false;
+      const completed = (): void => {
+        if (logged) return;
+        logged = true;
+        logCompleted(root, { id, method: req.method, url }, res.statusCode, performance.now() - started);
+      };
+      res.once('finish', completed);
+      res.once('close', completed);
+      runInRequestContext(id, next);
+    });
+    instrumentHttp(app);
     configureExpressEdges(app);
   }
   await configureSessions(app);
@@ -45,8 +71,8 @@ export async function configureApp(app: AuthApp): Promise<void> {
     app.enableCors({
       origin: http.corsOrigins,
       credentials: true,
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'X-Request-Id'],
-      exposedHeaders: ['Retry-After', 'X-Request-Id', 'WWW-Authenticate'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'X-Request-Id', 'DPoP'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id', 'WWW-Authenticate', 'DPoP-Nonce'],
       maxAge: 600,
     });
   }

@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { APP_OPTIONS, type AuthApp, createHttpAdapter } from './common/http/platform.js';
 import { httpConfig } from './config/config.js';
+import { lowerThreadpoolPriority, THREADPOOL_NICE } from './common/threadpool-priority.js';
 import { ConfigError } from './config/env.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -39,6 +40,8 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 
   await app.listen(http.port, http.host);
+  // The pool exists by now: PasswordService hashed at module init.
+  app.get(Logger).log(`libuv threadpool (argon2): ${lowerThreadpoolPriority()} threads at nice ${THREADPOOL_NICE}`);
   app
     .get(Logger)
     .log(

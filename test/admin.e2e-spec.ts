@@ -134,9 +134,12 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
       };
       await request(t.http).post(`/admin/users/${victim.id}/logout`).set(admin.write).expect(204);
       // What a login whose registry record the logout ended would write last: its refresh token.
-      const late = await t.app
-        .get(RefreshTokenService)
-        .issue({ userId: victim.id, familyId: sid, expiresAt: new Date(Date.now() + 86_400_000) });
+      const late = await t.app.get(RefreshTokenService).issue({
+        userId: victim.id,
+        familyId: sid,
+        expiresAt: new Date(Date.now() + 86_400_000),
+        authTime: Date.now(),
+      });
       await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: late.token }).expect(401);
       await request(t.http).post('/auth/jwt/refresh').send({ refreshToken: late.token }).expect(401);
     });
@@ -147,12 +150,21 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
       const jwt = (
         await request(t.http).post('/auth/jwt/login').send({ email: victim.email, password: PASSWORD }).expect(200)
       ).body as { accessToken: string };
+      // An id is a UUID whatever the case of its hex digits, on every database.
+      const listed = await request(t.http).get(`/admin/users/${victim.id.toUpperCase()}/sessions`).set(admin.read);
+      expect(listed.status).toBe(200);
+      expect(listed.body).toHaveLength(2);
       await request(t.http).delete(`/admin/users/${victim.id}`).set(admin.write).expect(204);
       await request(t.http).get('/users/me').set('Cookie', browser.cookie).expect(401);
       await request(t.http).get('/auth/sessions').set('Authorization', `Bearer ${jwt.accessToken}`).expect(401);
       await request(t.http).post('/auth/session/login').send({ email: victim.email, password: PASSWORD }).expect(401);
       await request(t.http).delete(`/admin/users/${victim.id}`).set(admin.write).expect(404);
-      await request(t.http).post('/admin/users/not-a-uuid/logout').set(admin.write).expect(404);
+      for (const id of ['not-a-uuid', `${victim.id}0`, '%00'])
+        expect((await request(t.http).post(`/admin/users/${id}/logout`).set(admin.write).expect(404)).body).toEqual({
+          statusCode: 404,
+          message: 'User not found',
+          error: 'Not Found',
+        });
       await request(t.http)
         .get('/admin/users/00000000-0000-4000-8000-000000000000/sessions')
         .set(admin.read)
@@ -232,7 +244,8 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
           .expect(200)
       ).body as { events: EventView[] };
       expect(failures.events).toHaveLength(1);
-      expect(failures.events[0]).toMatchObject({ type: 'login.failure', detail: { email: user.email } });
+      // A known account is named by its id, never by the text that was typed.
+      expect(failures.events[0]).toMatchObject({ type: 'login.failure', userId: user.id, detail: null });
 
       // Pages of 2 walk the same events in the same order.
       const walked: string[] = [];
@@ -277,5 +290,62 @@ describe.each(STORES)('Admin on the %s (e2e)', (_, storeEnv) => {
     expect(JSON.stringify(res.body)).not.toContain('bob-agent');
     await request(t.http).get('/users/me/activity').expect(401);
     expect(setCookies(res)).toEqual({});
+  });
+});
+
+/**
+ * `GET /users/me` answers from a record read less than a second ago (UsersService.current). Two
+ * instances on one database and store: what the admin does on one refuses the user's credentials on
+ * the other at once, whatever that one has in memory; what the user changes shows on the instance
+ * that wrote it at once.
+ */
+describe.each(STORES)("The user's record in memory, two instances on the %s (e2e)", (_, storeEnv) => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const env = { ...storeEnv(), ADMIN_EMAIL, ADMIN_PASSWORD };
+    a = await createTestApp({ env });
+    b = await createTestApp({ env, dataDir: a.dataDir });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  /** The user signed in on instance a in both styles, its record just read there (in memory now). */
+  async function signInOnA(email: string): Promise<Caller[]> {
+    const callers = [await cookieCaller(a.http, email), await bearerCaller(a.http, email)];
+    for (const c of callers) await request(a.http).get('/users/me').set(c.read).expect(200);
+    return callers;
+  }
+
+  it('a user demoted or deleted on the other instance is refused at once, and signed in again sees the change', async () => {
+    const admin = await bearerCaller(b.http, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const u = await register(a.http);
+    const roles = (list: string[]) =>
+      request(b.http).put(`/admin/users/${u.id}/roles`).set(admin.write).send({ roles: list }).expect(200);
+    await roles(['user', 'admin']);
+    const promoted = await signInOnA(u.email);
+    await roles(['user']);
+    for (const c of promoted) await request(a.http).get('/users/me').set(c.read).expect(401);
+    // Signed in again on b (a writes nothing then): the new credentials are newer than what a read
+    // before the change, so a reads the row again.
+    for (const c of [await cookieCaller(b.http, u.email), await bearerCaller(b.http, u.email)]) {
+      expect((await request(a.http).get('/users/me').set(c.read).expect(200)).body).toMatchObject({ roles: ['user'] });
+    }
+
+    const deleted = await signInOnA(u.email);
+    await request(b.http).delete(`/admin/users/${u.id}`).set(admin.write).expect(204);
+    for (const c of deleted) await request(a.http).get('/users/me').set(c.read).expect(401);
+  });
+
+  it("the user's own change shows at once on the instance that made it", async () => {
+    const [cookie, bearer] = (await signInOnA((await register(a.http)).email)) as [Caller, Caller];
+    await request(a.http).patch('/users/me').set(cookie.write).send({ displayName: 'Renamed' }).expect(200);
+    for (const c of [cookie, bearer]) {
+      expect((await request(a.http).get('/users/me').set(c.read).expect(200)).body).toMatchObject({
+        displayName: 'Renamed',
+      });
+    }
   });
 });

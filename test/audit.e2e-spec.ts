@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../src/audit/audit.service.js';
@@ -28,6 +29,40 @@ describe('Audit trail (e2e)', () => {
     const purged = await t.app.get(AuditService).purge();
     expect(purged).toBe(1);
     expect(await count()).toBe(before - 1);
+  });
+
+  it('a failed login keeps no submitted text: a known account by its id, an unknown email by a keyed hash only', async () => {
+    const user = await register(t.http);
+    const db = t.app.get(DataSource);
+    const events = db.getRepository(AuthEvent);
+    const from = (await events.find({ order: { id: 'DESC' }, take: 1 }))[0]?.id ?? 0;
+    // A password typed into the email field, twice, an unknown address, and a known account's.
+    const typedPassword = 'Hunter2-my-real-password@example.com';
+    const unknown = 'nobody.here@example.com';
+    for (const email of [typedPassword, typedPassword, unknown]) {
+      await request(t.http).post('/auth/jwt/login').send({ email, password: 'wrong password!!' }).expect(401);
+    }
+    await request(t.http)
+      .post('/auth/session/login')
+      .send({ email: user.email.toUpperCase(), password: 'wrong password!!' })
+      .expect(401);
+    const rows = (await events.find({ order: { id: 'ASC' } })).filter((e) => e.id > from);
+    const failures = rows.filter((e) => e.type === 'login.failure');
+    expect(failures).toHaveLength(4);
+    // The whole stored trail, as a dump would show it, holds none of the typed texts.
+    const dump = JSON.stringify(await db.query('SELECT * FROM auth_events'));
+    for (const text of [typedPassword, 'Hunter2', unknown, 'nobody.here', user.email]) {
+      expect(dump.toLowerCase()).not.toContain(text.toLowerCase());
+    }
+    const [a, b, c, known] = failures;
+    expect(a).toMatchObject({ userId: null, detail: { emailHmac: expect.stringMatching(/^[\w-]{43}$/) } });
+    // One string, one pseudonym (repeated attempts show); another string, another.
+    expect(b!.detail).toEqual(a!.detail);
+    expect(c!.detail!.emailHmac).not.toBe(a!.detail!.emailHmac);
+    // Not a plain (unkeyed) hash of the text either.
+    const plain = createHash('sha256').update(typedPassword.toLowerCase()).digest('base64url');
+    expect(a!.detail!.emailHmac).not.toBe(plain);
+    expect(known).toMatchObject({ userId: user.id, detail: null });
   });
 
   it('a failure to write an event never fails the request that caused it', async () => {

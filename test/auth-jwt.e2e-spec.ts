@@ -1,37 +1,23 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
-import type { App } from 'supertest/types.js';
-import { PASSWORD, register, sessionLogin, setCookies, STORES } from './support/http.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import {
+  expectRefused,
+  jwtLogin,
+  me,
+  PASSWORD,
+  register,
+  sessionLogin,
+  setCookies,
+  STORES,
+  type TokenPair as Pair,
+} from './support/http.js';
+import { createTestApp, newTempDir, type TestApp } from './support/test-app.js';
 import { decodePart, forgeAsymmetric, forgeHs256, unsigned } from './support/tokens.js';
 
 const SECRET = 'test-secret-of-at-least-32-bytes-0123456789';
-
-interface Pair {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: string;
-  expiresIn: number;
-  refreshExpiresIn: number;
-}
-
-async function jwtLogin(http: App, email: string): Promise<{ pair: Pair; cookie: string }> {
-  const res = await request(http).post('/auth/jwt/login').send({ email, password: PASSWORD }).expect(200);
-  return { pair: res.body as Pair, cookie: setCookies(res).refresh_token!.pair };
-}
-
-const me = (http: App, token: string): request.Test =>
-  request(http).get('/users/me').set('Authorization', `Bearer ${token}`);
-
-async function expectRefused(http: App, token: string): Promise<void> {
-  const res = await me(http, token).expect(401);
-  expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-  expect(res.body).toEqual({ statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
-}
 
 describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
   let t: TestApp;
@@ -68,7 +54,18 @@ describe.each(STORES)('JWT style on the %s (e2e)', (_, storeEnv) => {
     expect(Object.keys(header).sort()).toEqual(['alg', 'kid', 'typ']);
     expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
     const payload = decodePart(pair.accessToken, 1);
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'roles', 'sid', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'aud',
+      'auth_time',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'nbf',
+      'roles',
+      'sid',
+      'sub',
+    ]);
     expect(payload).toMatchObject({ iss: 'auth-server', aud: 'api', sub: user.id, roles: ['user'] });
     expect(JSON.stringify(payload)).not.toContain(user.email);
 
@@ -242,7 +239,7 @@ describe.each([
   };
   let first: ReturnType<typeof writeKey>;
   beforeAll(async () => {
-    keysDir = mkdtempSync(join(tmpdir(), 'keys-'));
+    keysDir = newTempDir('keys-');
     first = writeKey('a.pem', 1_700_000_000);
     env = { JWT_ALGORITHM: alg, JWT_KEYS_DIR: keysDir };
     t = await createTestApp({ env });

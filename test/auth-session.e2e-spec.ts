@@ -170,9 +170,11 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
         'ip',
         'kind',
         'lastSeenAt',
+        'method',
         'userAgent',
       ]);
       expect(s.kind).toBe('cookie');
+      expect((s as { method?: string }).method).toBe('password');
       expect(s.ip).toMatch(/127\.0\.0\.1/);
     }
     const sidA = decodeURIComponent(a.cookie.split('=')[1]!).slice(2).split('.')[0]!;
@@ -204,12 +206,22 @@ describe.each(STORES)('Session style on the %s (e2e)', (_, storeEnv) => {
       .set('Cookie', a.cookie)
       .set('X-CSRF-Token', a.csrfToken)
       .expect(404);
-    await request(t.http)
-      .delete('/auth/sessions/not-a-uuid')
-      .set('Cookie', a.cookie)
-      .set('X-CSRF-Token', a.csrfToken)
-      .expect(404);
+    for (const id of ['not-a-uuid', `${bobs[0]!.id}0`, bobs[0]!.id.replace(/-/g, ''), '%00']) {
+      const res = await request(t.http)
+        .delete(`/auth/sessions/${id}`)
+        .set('Cookie', a.cookie)
+        .set('X-CSRF-Token', a.csrfToken)
+        .expect(404);
+      expect(res.body).toEqual({ statusCode: 404, message: 'Session not found', error: 'Not Found' });
+    }
     await request(t.http).get('/users/me').set('Cookie', b.cookie).expect(200);
+    // An id is a UUID whatever the case of its hex digits: bob ends his own in upper case.
+    await request(t.http)
+      .delete(`/auth/sessions/${bobs[0]!.id.toUpperCase()}`)
+      .set('Cookie', b.cookie)
+      .set('X-CSRF-Token', b.csrfToken)
+      .expect(204);
+    await request(t.http).get('/users/me').set('Cookie', b.cookie).expect(401);
   });
 
   it('DELETE /auth/sessions ends every other session of the caller', async () => {

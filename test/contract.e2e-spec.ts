@@ -17,14 +17,32 @@ interface ContractRoute {
   statuses: string[];
 }
 
-/** Each table row of api.md naming a route: `| \`GET /x/:id\` ... | \`200 ...\`; \`404\` ... |`. */
+const ROUTE = /`(GET|POST|PUT|PATCH|DELETE) ([^`?\s]+)[^`]*`/g;
+const statusesIn = (text: string): string[] => [...text.matchAll(/`([1-5]\d\d)\b/g)].map((s) => s[1]!);
+const route = (method: string, path: string, statuses: string[]): ContractRoute => ({
+  method: method.toLowerCase(),
+  path: path.replace(/:(\w+)/g, '{$1}'),
+  statuses,
+});
+
+/**
+ * Each table row of api.md naming routes: `| \`GET /x/:id\` ... | \`200 ...\`; \`404\` ... |`. Every
+ * route of the first cell gets the answer's statuses; a route the answer names itself
+ * (`...; \`DELETE /x/:id\` \`204\``) gets the statuses that follow it, and they are not the first's.
+ */
 function contractRoutes(markdown: string): ContractRoute[] {
   const routes: ContractRoute[] = [];
   for (const line of markdown.split('\n')) {
-    const m = /^\| `(GET|POST|PUT|PATCH|DELETE) ([^`?\s]+)[^`]*`[^|]*\|(.*)\|\s*$/.exec(line);
+    const m = /^\| (`(?:GET|POST|PUT|PATCH|DELETE) [^|]*)\|(.*)\|\s*$/.exec(line);
     if (!m) continue;
-    const statuses = [...m[3]!.matchAll(/`([1-5]\d\d)\b/g)].map((s) => s[1]!);
-    routes.push({ method: m[1]!.toLowerCase(), path: m[2]!.replace(/:(\w+)/g, '{$1}'), statuses });
+    const answer = m[2]!;
+    const named = [...answer.matchAll(ROUTE)];
+    const own = named.length > 0 ? answer.slice(0, named[0]!.index) : answer;
+    for (const r of m[1]!.matchAll(ROUTE)) routes.push(route(r[1]!, r[2]!, statusesIn(own)));
+    named.forEach((r, i) => {
+      const after = answer.slice(r.index + r[0].length, named[i + 1]?.index ?? answer.length);
+      routes.push(route(r[1]!, r[2]!, statusesIn(after)));
+    });
   }
   return routes;
 }
@@ -67,8 +85,18 @@ describe('The OpenAPI document agrees with api.md (e2e)', () => {
       'post /auth/session/login',
       'post /auth/jwt/login',
       'post /auth/jwt/refresh',
+      'post /auth/mfa/verify',
+      'post /auth/passkey/options',
+      'post /auth/session/passkey',
+      'post /auth/jwt/passkey',
       'get /.well-known/jwks.json',
       'get /health',
+      'get /health/live',
+      'get /health/ready',
+      'post /auth/password/forgot',
+      'post /auth/password/reset',
+      'post /auth/email/verify',
+      'post /auth/email/resend',
     ]);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {

@@ -51,7 +51,7 @@ describe('Guarded GETs do not write to the session store on every request (e2e)'
     try {
       const user = await register(t.http);
       const { cookie } = await sessionLogin(t.http, user.email);
-      const key = `${env.REDIS_KEY_PREFIX}sess:${sidOf(cookie)}`;
+      const key = `${env.REDIS_KEY_PREFIX}sess:{s:${sidOf(cookie)}}`;
       const value = await redis.get(key);
       expect(value).not.toBeNull();
       const ttlBefore = await redis.pTTL(key);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { sessionLogin } from './support/http.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 describe('Users (e2e)', () => {
@@ -20,6 +21,8 @@ describe('Users (e2e)', () => {
       email: 'bob@example.com',
       displayName: 'Bob',
       roles: ['user'],
+      emailVerified: false,
+      mfaEnabled: false,
       createdAt: expect.any(String),
     });
     expect(JSON.stringify(res.body)).not.toMatch(/argon2|passwordHash/);
@@ -78,6 +81,49 @@ describe('Users (e2e)', () => {
       .post('/users')
       .send({ email: 'long@example.com', password: 'é'.repeat(128) })
       .expect(201);
+  });
+
+  it('passwords follow RFC 8265 OpaqueString: two differing only in unpaired surrogates cannot both be set, nor control characters', async () => {
+    // Both reach UTF-8 as the same bytes (U+FFFD), so they would verify alike; each is now refused.
+    // (JSON.stringify escapes a lone surrogate as \ud800, as an attacker's raw body would.)
+    for (const [email, password] of [
+      ['lone-hi@example.com', 'correct horse\ud800 battery'],
+      ['lone-lo@example.com', 'correct horse\udfff battery'],
+      ['nul@example.com', 'correct horse\u0000battery'],
+      ['esc@example.com', 'correct horse\u001b[2Jbattery'],
+      ['c1@example.com', 'correct horse\u0085battery'],
+    ]) {
+      const res = await request(t.http).post('/users').send({ email, password }).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      // Nothing was created: the address is still free.
+      await request(t.http).post('/users').send({ email, password: 'correct horse battery' }).expect(201);
+    }
+  });
+
+  it('a password set composed signs in typed decomposed, and the other way round, in both styles', async () => {
+    const composed = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e';
+    const decomposed = composed.normalize('NFD');
+    expect(decomposed).not.toBe(composed);
+    const nbsp = 'correct\u00a0horse\u3000battery';
+    for (const [email, set, typed] of [
+      ['nfc@example.com', composed, decomposed],
+      ['nfd@example.com', decomposed, composed],
+      ['spaces@example.com', nbsp, 'correct horse battery'],
+    ] as const) {
+      await request(t.http).post('/users').send({ email, password: set }).expect(201);
+      await sessionLogin(t.http, email, typed);
+      await request(t.http).post('/auth/jwt/login').send({ email, password: typed }).expect(200);
+      await request(t.http).post('/auth/jwt/login').send({ email, password: set }).expect(200);
+    }
+    // NFC, not NFKC: a compatibility character stays itself, so "ﬁ" is not "fi".
+    await request(t.http)
+      .post('/users')
+      .send({ email: 'lig@example.com', password: 'de\ufb01ned password' })
+      .expect(201);
+    await request(t.http)
+      .post('/auth/jwt/login')
+      .send({ email: 'lig@example.com', password: 'defined password' })
+      .expect(401);
   });
 
   it('GET /users/me answers 401 without a credential', async () => {

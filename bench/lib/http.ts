@@ -100,3 +100,6 @@ export async function loginSession(base: string, email: string, password = PASSW
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 export const cookie = (pair: string): Record<string, string> => ({ cookie: pair });
+
+/** One header line's size on the wire: `Name: value` and its CRLF. */
+export const headerBytes = (name: string, value: string): number => Buffer.byteLength(`${name}: ${value}\r\n`);

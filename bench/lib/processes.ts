@@ -13,6 +13,9 @@ const SERVER_JS = join(here, '..', 'server.js');
 export const RAW_HTTP_JS = join(here, '..', 'raw-http.js');
 /** Nest alone on one adapter (bare-nest.ts): the same IPC channel, no app. */
 export const BARE_NEST_JS = join(here, '..', 'bare-nest.js');
+/** The alternatives (bench/peers/): the same IPC channel, none of the app. */
+export const NEST_RECIPE_JS = join(here, '..', 'peers', 'nest-recipe.js');
+export const BETTER_AUTH_JS = join(here, '..', 'peers', 'better-auth.js');
 const LOAD_JS = join(here, '..', 'load.js');
 
 export interface Pinning {

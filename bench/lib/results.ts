@@ -1,3 +1,4 @@
+import type { MetricsCost } from '../sections/metrics.js';
 /** The shape of `bench/results/latest.json`: every figure of one run. */
 
 export type Store = 'embedded' | 'redis';
@@ -5,9 +6,12 @@ export type Style = 'jwt' | 'session';
 /**
  * What a bench server runs on: the app on one of Nest's HTTP adapters, node:http alone (no app), or
  * Nest alone on an adapter (`nest:fastify`: one controller, a fixed body, no app; absent from
- * results before it was measured).
+ * results before it was measured), or one of the alternatives the report sets this server against
+ * (bench/peers/: `nest-recipe`, `better-auth`; absent from results before they were measured).
  */
-export type Platform = 'express' | 'fastify' | 'node:http' | 'nest:express' | 'nest:fastify';
+export type Platform = 'express' | 'fastify' | 'node:http' | 'nest:express' | 'nest:fastify' | Alternative;
+/** The alternatives (bench/peers/): the NestJS documentation's JWT recipe, Better Auth's getSession. */
+export type Alternative = 'nest-recipe' | 'better-auth';
 
 export interface GuardRound {
   rps: number;
@@ -39,6 +43,10 @@ export interface GuardCase {
   ratio: number;
   /** Median over the rounds of the ratio to raw node:http; null when it was not measured. */
   ratioToRaw: number | null;
+  /** Median over the rounds of the ratio to Nest alone on the same adapter; null when it was not measured. */
+  ratioToBare?: number | null;
+  /** Median over the rounds of the ratio to the same adapter's public route (`public`); null when not measured. */
+  ratioToPublic?: number | null;
   /** Extra server time per request over the same adapter's baseline, µs: 1/rps − 1/rps(baseline), from the medians. */
   guardUs: number;
   rounds: GuardRound[];
@@ -62,6 +70,50 @@ export interface AdapterBaselines {
   /** `to`'s CPU per request ÷ `of`'s, median over the rounds: the ratio with the core to itself. */
   cpuRatio: number;
   rounds: number[];
+}
+
+/** This server's guarded case against an alternative's, in the same rounds. */
+export interface AlternativeComparison {
+  /** Our guard case (`fastify/jwt-hs256-embedded`). */
+  caseKey: string;
+  /** Our req/s ÷ the alternative's, round by round, and their median. */
+  ratio: number;
+  rounds: number[];
+  /** The alternative's server CPU per request ÷ ours, median over the rounds: the ratio with the core to itself. */
+  cpuRatio: number;
+}
+
+/**
+ * An alternative (bench/peers/) measured in the guard section's rounds, exactly as this server's
+ * cases are (the same load generator, connections, durations, pinning), on its own guarded route.
+ */
+export interface AlternativeCase {
+  /** `nest-recipe`, `better-auth`, `better-auth-cookie-cache`. */
+  id: string;
+  platform: Alternative;
+  label: string;
+  /** The route measured and the credential it is sent. */
+  route: string;
+  credential: string;
+  /** The HTTP framework it is served by. */
+  framework: string;
+  /** What it checks on every request (the report's fair note). */
+  checks: string;
+  /** Where its time goes, when a profile found something a reader would not expect. */
+  note?: string;
+  /** The libraries it runs on, by package, as installed. */
+  versions: Record<string, string>;
+  /** Medians over the rounds. */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  rounds: { rps: number; cpuUsPerRequest: number; p50Ms: number; p99Ms: number }[];
+  failures: number;
+  headerBytes: number;
+  bodyBytes: number;
+  /** Each of our guarded cases (Bearer and cookie on each measured adapter) ÷ this one. */
+  vs: AlternativeComparison[];
 }
 
 export interface LoginResult {
@@ -115,6 +167,19 @@ export interface EnumerationResult {
   ratio: number;
   /** Status and body identical for both kinds. */
   sameAnswer: boolean;
+}
+
+/** Sign-ins of an existing user, alone and during a flood of parallel sign-ups from one IP (issue 16). */
+export interface SignupFloodResult {
+  signups: number;
+  created: number;
+  /** Sign-ups answered 503 (the hashing queue was full). */
+  busy: number;
+  logins: number;
+  quiet: { p50Ms: number; maxMs: number };
+  duringFlood: { p50Ms: number; maxMs: number };
+  /** duringFlood p50 / quiet p50 */
+  ratio: number;
 }
 
 export interface WireRow {
@@ -237,12 +302,18 @@ export interface BenchResults {
   adapters: { default: Platform; primary: Platform; guard: Platform[] };
   adapterBaselines: AdapterBaselines[];
   guard: GuardCase[];
+  /** The alternatives measured in the guard section's rounds (absent before they were). */
+  alternatives?: AlternativeCase[];
   login: LoginResult[];
   storm: StormResult[];
   enumeration: EnumerationResult[];
+  /** Absent in results from before issue 16. */
+  signupFlood?: SignupFloodResult[];
   wire: WireRow[];
   stores: { footprints: StoreFootprint[]; blacklistExpiry: BlacklistExpiry[] };
   revocation: RevocationRow[];
+  /** Cost of metrics on the guarded routes (bench/sections/metrics.ts); absent in older runs. */
+  metrics?: MetricsCost;
   serverMemory: ServerMemory[];
   goals: Goal[];
   profiles: ProfileSummary[];

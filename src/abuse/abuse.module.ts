@@ -8,8 +8,12 @@ import {
   LOGIN_EMAIL_LIMITER,
   LOGIN_IP_LIMITER,
   LoginRateLimitGuard,
+  MAIL_EMAIL_LIMITER,
+  MAIL_IP_LIMITER,
   REFRESH_IP_LIMITER,
   RefreshRateLimitGuard,
+  REGISTER_IP_LIMITER,
+  RegisterRateLimitGuard,
 } from './rate-limit.guards.js';
 
 type Abuse = ConfigType<typeof abuseConfig>;
@@ -36,6 +40,10 @@ const limiter = (provide: symbol, spec: (a: Abuse) => LimiterSpec): Provider => 
     limiter(LOGIN_IP_LIMITER, (a) => ({ name: 'login-ip', points: a.loginRatePerIp, durationSeconds: 60 })),
     limiter(LOGIN_EMAIL_LIMITER, (a) => ({ name: 'login-email', points: a.loginRatePerEmail, durationSeconds: 60 })),
     limiter(REFRESH_IP_LIMITER, (a) => ({ name: 'refresh-ip', points: a.loginRatePerIp, durationSeconds: 60 })),
+    limiter(REGISTER_IP_LIMITER, (a) => ({ name: 'register-ip', points: a.registerRatePerIp, durationSeconds: 60 })),
+    // api.md: forgot and resend are limited to LOGIN_RATE_PER_IP a minute per IP, 3 a quarter-hour per email.
+    limiter(MAIL_IP_LIMITER, (a) => ({ name: 'mail-ip', points: a.loginRatePerIp, durationSeconds: 60 })),
+    limiter(MAIL_EMAIL_LIMITER, () => ({ name: 'mail-email', points: 3, durationSeconds: 900 })),
     {
       provide: LoginLockout,
       inject,
@@ -50,6 +58,7 @@ const limiter = (provide: symbol, spec: (a: Abuse) => LimiterSpec): Provider => 
     },
     LoginRateLimitGuard,
     RefreshRateLimitGuard,
+    RegisterRateLimitGuard,
   ],
   // The limiters too: a guard named in @UseGuards is built in the module of the route using it.
   exports: [
@@ -59,6 +68,10 @@ const limiter = (provide: symbol, spec: (a: Abuse) => LimiterSpec): Provider => 
     LOGIN_IP_LIMITER,
     LOGIN_EMAIL_LIMITER,
     REFRESH_IP_LIMITER,
+    RegisterRateLimitGuard,
+    REGISTER_IP_LIMITER,
+    MAIL_IP_LIMITER,
+    MAIL_EMAIL_LIMITER,
   ],
 })
 export class AbuseModule {}

@@ -7,6 +7,10 @@ import { consume, TOO_MANY_ATTEMPTS } from './limiters.js';
 export const LOGIN_IP_LIMITER = Symbol('LOGIN_IP_LIMITER');
 export const LOGIN_EMAIL_LIMITER = Symbol('LOGIN_EMAIL_LIMITER');
 export const REFRESH_IP_LIMITER = Symbol('REFRESH_IP_LIMITER');
+export const REGISTER_IP_LIMITER = Symbol('REGISTER_IP_LIMITER');
+/** Mails on request (forgot password, resend verification): per IP and per email. */
+export const MAIL_IP_LIMITER = Symbol('MAIL_IP_LIMITER');
+export const MAIL_EMAIL_LIMITER = Symbol('MAIL_EMAIL_LIMITER');
 
 /**
  * Login of both styles together: `LOGIN_RATE_PER_IP` attempts a minute per client IP and
@@ -39,6 +43,21 @@ export class RefreshRateLimitGuard implements CanActivate {
       this.perIp,
       context.switchToHttp().getRequest<HttpRequest>().ip ?? 'unknown',
       'Too many requests, try again later',
+    );
+    return true;
+  }
+}
+
+/** Sign-up: `REGISTER_RATE_PER_IP` attempts a minute per client IP, whatever their answer. */
+@Injectable()
+export class RegisterRateLimitGuard implements CanActivate {
+  constructor(@Inject(REGISTER_IP_LIMITER) private readonly perIp: RateLimiterAbstract) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await consume(
+      this.perIp,
+      context.switchToHttp().getRequest<HttpRequest>().ip ?? 'unknown',
+      'Too many sign-ups, try again later',
     );
     return true;
   }

@@ -1,6 +1,8 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Query } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCookieAuth,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -16,18 +18,17 @@ import { AuditQueryDto, AuthEventPage } from '../audit/auth-event.view.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { Roles } from '../auth/decorators/roles.decorator.js';
 import type { AuthPrincipal } from '../auth/principal.js';
-import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { IdParam } from '../common/http/id-param.js';
 import { ApiCsrfHeader } from '../docs/api-csrf-header.decorator.js';
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
 import { SessionViewDto } from '../session-registry/session-view.dto.js';
 import { AdminService } from './admin.service.js';
+import { AdminUserPage, AdminUserView, SetRolesDto, UserListQueryDto } from './admin-users.dto.js';
 
 const ApiUserId = (): MethodDecorator => ApiParam({ name: 'id', format: 'uuid', description: "The user's id" });
 
-/** An id that is not a uuid names no user: 404, like an unknown one. */
-const UserId = (): ParameterDecorator =>
-  Param('id', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('NOT_FOUND', 'User not found') }));
+const UserId = (): ParameterDecorator => IdParam('id', 'User not found');
 
 @ApiTags('admin')
 @ApiCookieAuth(COOKIE_SCHEME)
@@ -69,6 +70,43 @@ export class AdminController {
   @ApiUserId()
   deleteUser(@UserId() id: string, @CurrentUser() me: AuthPrincipal): Promise<void> {
     return this.admin.deleteUser(id, me.userId);
+  }
+
+  @Get('users')
+  @ApiOperation({
+    summary: 'Find users',
+    description: 'Users whose email or display name contains `query` (any case), by id, paginated with a cursor.',
+  })
+  @ApiOkResponse({ type: AdminUserPage })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  listUsers(@Query() q: UserListQueryDto): Promise<AdminUserPage> {
+    return this.admin.list(q.query, q.limit, q.cursor);
+  }
+
+  @Put('users/:id/roles')
+  @ApiOperation({
+    summary: "Set a user's roles",
+    description: 'Every session of the user ends at once, so no credential carries the old roles.',
+  })
+  @ApiCsrfHeader()
+  @ApiOkResponse({ type: AdminUserView })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Not a non-empty list of known roles' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No user with this id' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'It would leave no admin' })
+  @ApiUserId()
+  setRoles(@UserId() id: string, @Body() dto: SetRolesDto, @CurrentUser() me: AuthPrincipal): Promise<AdminUserView> {
+    return this.admin.setRoles(id, dto.roles, me.userId);
+  }
+
+  @Post('users/:id/unlock')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Lift the lockout of an account after too many failed sign-ins' })
+  @ApiCsrfHeader()
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No user with this id' })
+  @ApiUserId()
+  unlock(@UserId() id: string, @CurrentUser() me: AuthPrincipal): Promise<void> {
+    return this.admin.unlock(id, me.userId);
   }
 
   @Get('users/:id/sessions')

@@ -1,43 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
+import { LoginLockout } from '../abuse/login-lockout.js';
 import { AuditService } from '../audit/audit.service.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../auth-jwt/tokens/access-token.js';
 import { DomainError } from '../common/errors.js';
-import { jwtConfig } from '../config/config.js';
 import { SessionRegistry, type SessionView } from '../session-registry/session-registry.service.js';
-import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
+import type { Role, User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { AdminUserView, type AdminUserPage } from './admin-users.dto.js';
+
+const DEFAULT_PAGE = 50;
 
 /**
- * What an admin can do to an account, across both styles at once: the user's cut-off refuses
- * every access token issued before now (on every instance sharing the store), every session in
- * the registry ends (cookie sessions leave the store, refresh families are revoked). A refresh
- * family a login opens while this runs needs no second pass: rotation also requires the family's
- * registry record to be open (AuthJwtService.refresh), and its access tokens carry its ended sid.
+ * What an admin can do to an account, across both styles at once, through the registry's
+ * `revokeUser`: the user's cut-off refuses every credential issued before now (on every instance
+ * sharing the store), then every session in the registry ends.
  */
 @Injectable()
 export class AdminService {
   constructor(
     private readonly users: UsersService,
     private readonly registry: SessionRegistry,
-    private readonly blacklist: TokenBlacklist,
+    private readonly lockout: LoginLockout,
     private readonly audit: AuditService,
-    @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
   ) {}
 
   async forceLogout(userId: string, actorId: string): Promise<void> {
     await this.existing(userId);
-    // The cut-off first: from this instant no older access token passes, wherever it is presented.
-    await this.blacklist.setUserCutoff(userId, Date.now(), this.cutoffKeptUntil());
-    await this.registry.endAll(userId, 'forced', actorId);
+    await this.registry.revokeUser(userId, 'forced', { actorId });
     await this.audit.record({ type: 'user.forced_logout', userId, actorId });
   }
 
   async deleteUser(userId: string, actorId: string): Promise<void> {
     await this.existing(userId);
-    // A cut-off that no token can pass stands for "this user no longer exists" on the hot path.
-    await this.blacklist.setUserCutoff(userId, Number.MAX_SAFE_INTEGER, this.cutoffKeptUntil());
-    await this.registry.endAll(userId, 'deleted', actorId);
+    await this.registry.revokeUser(userId, 'deleted', { actorId, forever: true });
     await this.users.delete(userId);
     await this.audit.record({ type: 'user.deleted', userId, actorId });
   }
@@ -47,12 +41,38 @@ export class AdminService {
     return this.registry.list(userId);
   }
 
-  private async existing(userId: string): Promise<void> {
-    if (!(await this.users.findById(userId))) throw new DomainError('NOT_FOUND', 'User not found');
+  async list(query: string | undefined, limit = DEFAULT_PAGE, cursor?: string): Promise<AdminUserPage> {
+    const page = await this.users.search(query, limit, cursor);
+    const now = Date.now();
+    const users = await Promise.all(
+      page.users.map(async (u) => AdminUserView.ofAccount(u, await this.lockout.lockedFor(u.email), now)),
+    );
+    return { users, nextCursor: page.nextCursor };
   }
 
-  /** Until every access token issued before now has expired anyway. */
-  private cutoffKeptUntil(): Date {
-    return new Date(Date.now() + (this.jwt.accessTtl + CLOCK_TOLERANCE_SECONDS) * 1000);
+  /**
+   * New roles; every session of the user ends, so no credential carries the old ones. Refused
+   * (409) when it would take the role from the last admin.
+   */
+  async setRoles(userId: string, roles: Role[], actorId: string): Promise<AdminUserView> {
+    const user = await this.existing(userId);
+    if (user.roles.includes('admin') && !roles.includes('admin') && (await this.users.countWithRole('admin')) <= 1)
+      throw new DomainError('LAST_ADMIN', 'At least one admin must remain');
+    await this.users.setRoles(userId, roles);
+    await this.registry.revokeUser(userId, 'roles_changed', { actorId });
+    await this.audit.record({ type: 'user.roles_changed', userId, actorId, detail: { roles: roles.join(',') } });
+    return AdminUserView.ofAccount({ ...user, roles }, await this.lockout.lockedFor(user.email));
+  }
+
+  async unlock(userId: string, actorId: string): Promise<void> {
+    const user = await this.existing(userId);
+    await this.lockout.recordSuccess(user.email);
+    await this.audit.record({ type: 'user.unlocked', userId, actorId });
+  }
+
+  private async existing(userId: string): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new DomainError('NOT_FOUND', 'User not found');
+    return user;
   }
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
+import { createHmac } from 'node:crypto';
 import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
 import { auditConfig } from '../config/config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { AuthEvent, type AuthEventType } from './auth-event.entity.js';
 
 export interface NewAuthEvent {
@@ -13,6 +15,8 @@ export interface NewAuthEvent {
   ip?: string | null;
   userAgent?: string | null;
   detail?: Record<string, string>;
+  /** The sign-in style of a login event, for the metrics; not stored (`login.success` keeps it in `detail`). */
+  style?: 'cookie' | 'jwt';
 }
 
 export interface AuditQuery {
@@ -40,6 +44,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
     @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -53,6 +58,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   /** Awaited so that what a request did is in the trail when its answer arrives; errors are logged, never thrown. */
   async record(event: NewAuthEvent): Promise<void> {
+    // The one place every authentication event passes: the auth counters are fed here, by type.
+    this.metrics.observeAuthEvent(event);
     try {
       await this.events.insert({
         type: event.type,
@@ -66,6 +73,16 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     } catch (err) {
       this.logger.warn({ err, type: event.type }, 'Audit event not recorded');
     }
+  }
+
+  /**
+   * What the trail keeps in place of a text it must not hold, such as the email of a failed login
+   * that names no account (maybe a password typed into the wrong field): HMAC-SHA256 under the
+   * server's audit key, so repeated attempts with one string can be told apart from many, and
+   * nobody reading the trail (or a dump of it) can recover the text or test guesses without the key.
+   */
+  pseudonym(text: string): string {
+    return createHmac('sha256', this.config.pseudonymKey).update(text, 'utf8').digest('base64url');
   }
 
   /** Newest first; `nextCursor` is null on the last page. */

@@ -10,6 +10,16 @@ export const AUTH_EVENT_TYPES = [
   'refresh.reuse_detected',
   'user.forced_logout',
   'user.deleted',
+  'mfa.enabled',
+  'mfa.disabled',
+  'mfa.failure',
+  'passkey.added',
+  'passkey.removed',
+  'password.changed',
+  'password.reset',
+  'email.verified',
+  'user.roles_changed',
+  'user.unlocked',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
@@ -42,7 +52,7 @@ export class AuthEvent {
   @Column({ type: 'varchar', length: 512, nullable: true })
   userAgent!: string | null;
 
-  /** Small structured detail: the login style, why a session ended, the email a failed login named. */
+  /** Small structured detail: the login style, why a session ended, the keyed hash of an unknown email a failed login named (never its text). */
   @Column({ type: 'simple-json', nullable: true })
   detail!: Record<string, string> | null;
 

@@ -3,6 +3,7 @@ import type { CookieSerializeOptions } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { parse } from 'cookie';
+import { cookieCount } from '../common/http/cookies.js';
 import type { HttpRequest } from '../common/http/http-request.js';
 import { jwtConfig } from '../config/config.js';
 
@@ -40,8 +41,9 @@ export class RefreshCookie {
     this.adapterHost.httpAdapter.clearCookie(res, this.name, this.options);
   }
 
+  /** The refresh token of the cookie; none when the request carries no such cookie, or two (ambiguous). */
   read(req: HttpRequest): string | undefined {
     const header = req.headers.cookie;
-    return header ? parse(header)[this.name] : undefined;
+    return header && cookieCount(header, this.name) === 1 ? parse(header)[this.name] : undefined;
   }
 }

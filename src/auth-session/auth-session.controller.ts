@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import {
@@ -13,7 +13,6 @@ import {
 import { LoginAccount } from '../auth/credentials/login-account.decorator.js';
 import { LoginRoute } from '../auth/credentials/login-route.decorator.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
-import { LoginDto } from '../auth/dto/login.dto.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
 import { Client, type ClientInfo } from '../common/http/http-request.js';
 import { sessionConfig } from '../config/config.js';
@@ -24,6 +23,7 @@ import { AuthSessionService } from './auth-session.service.js';
 import { CsrfTokenView, SessionLoginView } from './dto/session-login.dto.js';
 import type { SessionRequest } from './session-data.js';
 import { SessionLoginGuard } from './session-login.guard.js';
+import { sessionCookieOptions } from './session-transport.js';
 
 @ApiTags('session')
 @Controller('auth/session')
@@ -34,23 +34,21 @@ export class AuthSessionController {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  @LoginRoute(SessionLoginGuard)
-  @ApiOperation({
-    summary: 'Sign in with a session cookie',
-    description:
-      'Sets a new HttpOnly session cookie (any session id held before is discarded) and returns the CSRF token to send as `X-CSRF-Token`.',
-  })
-  @ApiOkResponse({
+  @LoginRoute(SessionLoginGuard, 'cookie', {
     type: SessionLoginView,
     headers: {
       'Set-Cookie': { description: 'The new session id (HttpOnly, SameSite=Lax, Path=/)', schema: { type: 'string' } },
     },
   })
+  @ApiOperation({
+    summary: 'Sign in with a session cookie',
+    description:
+      'Sets a new HttpOnly session cookie (any session id held before is discarded) and returns the CSRF token to send as `X-CSRF-Token`.',
+  })
   login(
     @Req() req: SessionRequest,
     @Client() client: ClientInfo,
     @LoginAccount() user: User,
-    @Body() _body: LoginDto,
   ): Promise<SessionLoginView> {
     return this.sessions.signIn(req, client, user);
   }
@@ -69,12 +67,7 @@ export class AuthSessionController {
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Missing or wrong X-CSRF-Token' })
   async logout(@Req() req: SessionRequest, @Res({ passthrough: true }) res: object): Promise<void> {
     await this.sessions.signOut(req);
-    this.adapterHost.httpAdapter.clearCookie(res, this.config.cookieName, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.cookieSecure,
-    });
+    this.adapterHost.httpAdapter.clearCookie(res, this.config.cookieName, sessionCookieOptions(this.config));
   }
 
   @Auth('session')

@@ -4,6 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { sessionConfig } from '../config/config.js';
 import { SessionRegistry } from '../session-registry/session-registry.service.js';
+import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import type { SessionRequest } from './session-data.js';
 import { endSession } from './session-lifecycle.js';
@@ -26,8 +27,11 @@ class RequestStrategy extends passport.Strategy {
 }
 
 /**
- * Reads the user the login stored in the session, and enforces the timeouts on the server:
- * idle (sliding) and absolute (never extended), whatever the cookie's own expiry says.
+ * Reads the user the login stored in the session, and enforces on the server the timeouts, idle
+ * (sliding) and absolute (never extended) whatever the cookie's own expiry says, and the same
+ * cut-offs as a JWT: the session's registry record must not have been ended and the session must
+ * be younger than the user's last cut-off (forced logout, deletion, password or roles change),
+ * checked in one round trip to the blacklist, as for an access token.
  */
 @Injectable()
 export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'cookie') {
@@ -38,6 +42,7 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
   constructor(
     @Inject(sessionConfig.KEY) config: ConfigType<typeof sessionConfig>,
     private readonly registry: SessionRegistry,
+    private readonly blacklist: TokenBlacklist,
   ) {
     super();
     this.idleMs = config.idleTimeout * 1000;
@@ -52,6 +57,12 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
       await endSession(req, this.registry, 'expired');
       return null;
     }
+    if (await this.blacklist.isRevoked({ sid: auth.handle, sub: auth.userId, issuedAtMs: auth.createdAt })) {
+      // Ended elsewhere, or signed in before the user's cut-off (a login that raced a forced
+      // logout): whatever is left of it goes, so the registry lists it as ended too.
+      await endSession(req, this.registry, 'revoked');
+      return null;
+    }
     // Activity is recorded at most once per tenth of the idle timeout: a busy client does not
     // write to the store on every request, at the price of an idle timeout up to 10% early.
     if (now - auth.lastSeenAt >= this.idleMs / 10) {
@@ -60,6 +71,13 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
         .touch(auth.handle, new Date(now))
         .catch((err: unknown) => this.logger.warn({ err }, 'Session activity not recorded'));
     }
-    return { userId: auth.userId, roles: auth.roles, kind: 'cookie', sessionId: auth.handle };
+    return {
+      userId: auth.userId,
+      roles: auth.roles,
+      kind: 'cookie',
+      sessionId: auth.handle,
+      authTime: auth.authTime ?? 0,
+      issuedAt: auth.createdAt,
+    };
   }
 }

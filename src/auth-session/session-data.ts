@@ -10,6 +10,11 @@ export interface SignedInSession {
   csrfToken: string;
   /** ms since epoch; the absolute timeout counts from here and is never extended. */
   createdAt: number;
+  /**
+   * ms since epoch of the last real sign-in (password, second factor, passkey), for `@Fresh()`
+   * routes. Sessions written before this field have none: never fresh.
+   */
+  authTime?: number;
   /** ms since epoch; the idle timeout counts from here, refreshed at most every tenth of it. */
   lastSeenAt: number;
 }

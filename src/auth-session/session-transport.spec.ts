@@ -1,5 +1,6 @@
 import { Signer } from '@fastify/cookie';
-import { rememberingSigner, sessionGate } from './session-transport.js';
+import { cookieCount } from '../common/http/cookies.js';
+import { dropAmbiguousSessionCookie, rememberingSigner, sessionGate } from './session-transport.js';
 
 describe('sessionGate (which requests get a session from the session library)', () => {
   const gate = sessionGate('__Host-sid');
@@ -36,6 +37,43 @@ describe('sessionGate (which requests get a session from the session library)', 
   });
 });
 
+describe('an ambiguous session cookie (two of its name) is no session (RFC 6265bis §4.2.2)', () => {
+  it.each<[string | undefined, number]>([
+    [undefined, 0],
+    ['a=1', 0],
+    ['sid=x', 1],
+    ['a=1; sid=x', 1],
+    ['sid=x; sid=y', 2],
+    ['sid=x;sid=y; a=1; sid=z', 3],
+    [' sid =x; sid=y', 2],
+    ['sidx=1; xsid=2; a=sid=3', 0],
+    ['sid; sid=x', 1],
+  ])('%s carries %d', (header, n) => {
+    expect(cookieCount(header, 'sid')).toBe(n);
+  });
+
+  it('drops every cookie of that name from the header, and nothing else', () => {
+    const headers = { cookie: 'a=1; sid=s%3Avictim.sig; refresh_token=r; sid=s%3Aattacker.sig' };
+    expect(dropAmbiguousSessionCookie(headers, 'sid')).toBe(false);
+    expect(headers.cookie).toBe('a=1; refresh_token=r');
+    const one = { cookie: 'a=1; sid=x' };
+    expect(dropAmbiguousSessionCookie(one, 'sid')).toBe(true);
+    expect(one.cookie).toBe('a=1; sid=x');
+  });
+
+  it('the gate gives no session to a request carrying two, in either order, and a fresh one to a sign-in', () => {
+    const gate = sessionGate('__Host-sid');
+    for (const cookie of ['__Host-sid=a; __Host-sid=b', '__Host-sid=b;__Host-sid=a']) {
+      const get = { method: 'GET', url: '/users/me', headers: { cookie } };
+      expect(gate(get)).toBe(false);
+      expect(get.headers.cookie).toBe('');
+      const login = { method: 'POST', url: '/auth/session/login', headers: { cookie: `x=1; ${cookie}` } };
+      expect(gate(login)).toBe(true);
+      expect(login.headers.cookie).toBe('x=1');
+    }
+  });
+});
+
 describe('rememberingSigner (the session cookie signer on Fastify)', () => {
   const current = 'current secret, at least thirty-two characters';
   const older = 'older secret, still accepted for a while';
@@ -63,6 +101,22 @@ describe('rememberingSigner (the session cookie signer on Fastify)', () => {
     expect(signer.unsign(forged).valid).toBe(false);
     expect(signer.sign(id)).toBe(plain.sign(id));
     expect(signer.sign(id)).not.toBe(forged);
+  });
+
+  it('verifies a cookie once, and checks every other text afresh, forged ones every time', () => {
+    const signer = rememberingSigner([current, older]);
+    const cookie = plain.sign(id);
+    const first = signer.unsign(cookie);
+    expect(signer.unsign(cookie)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // The same id under a signature one bit off, a signature moved to another id, a truncated one.
+    const signature = cookie.slice(cookie.lastIndexOf('.') + 1);
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+    for (const attempt of [`${id}.${flipped}`, `another-id.${signature}`, cookie.slice(0, -1)]) {
+      expect(signer.unsign(attempt)).toEqual({ valid: false, renew: false, value: null });
+      expect(signer.unsign(attempt)).toEqual({ valid: false, renew: false, value: null });
+    }
+    expect(signer.unsign(cookie)).toBe(first);
   });
 
   it('re-signs a cookie of the older secret with the current one', () => {

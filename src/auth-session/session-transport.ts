@@ -6,9 +6,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NextFunction, Request, Response } from 'express';
 import session, { type Store } from 'express-session';
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError } from '../common/errors.js';
+import { cookieCount } from '../common/http/cookies.js';
 import { routePath } from '../common/http/http-edges.js';
 import { type AuthApp, isFastify } from '../common/http/platform.js';
 import { sessionConfig } from '../config/config.js';
@@ -30,23 +32,46 @@ export async function configureSessions(app: AuthApp): Promise<void> {
   else useExpressSession(app, config, store);
 }
 
-/** The one route that makes a session; its controller is `AuthSessionController` (`auth/session`, `login`). */
-const SESSION_LOGIN_PATH = '/auth/session/login';
+/**
+ * The routes that make a session: the cookie login (`AuthSessionController`), the second step that
+ * may finish one (`MfaVerifyController`) and the passkey sign-in (`PasskeySignInController`).
+ */
+const SESSION_LOGIN_PATHS = new Set(['/auth/session/login', '/auth/mfa/verify', '/auth/session/passkey']);
 
 type GateRequest = { method?: string; url?: string; headers: IncomingHttpHeaders };
 
 /**
+ * Two or more cookies of the session cookie's name are no session at all: neither is used (see
+ * `cookieCount`). The parsers would keep the first, which could sign the victim into the
+ * attacker's account, or the other way round. So the header loses every cookie of that name
+ * before any session library reads it, and the request goes on without a session (a sign-in
+ * still gets its new one). Returns whether the request still carries exactly one.
+ */
+export function dropAmbiguousSessionCookie(headers: IncomingHttpHeaders, name: string): boolean {
+  const count = cookieCount(headers.cookie, name);
+  if (count > 1)
+    headers.cookie = headers
+      .cookie!.split(';')
+      .filter((pair) => {
+        const eq = pair.indexOf('=');
+        return eq === -1 || pair.slice(0, eq).trim() !== name;
+      })
+      .join(';');
+  return count === 1;
+}
+
+/**
  * Whether a request gets a session from the library at all: only one that carries the session
- * cookie, or signs in for one. Both libraries would otherwise make every other request (a Bearer
- * one, an anonymous one) a new session object (a random id, a signature, a hash) only to drop it
- * unsaved: about 13 % of a Fastify request and 20 % of an Express one in `npm run bench`. Such a
- * request has no `req.session`, which reads as "no cookie session" everywhere.
+ * cookie (exactly once, see `dropAmbiguousSessionCookie`), or signs in for one. Both libraries
+ * would otherwise make every other request (a Bearer one, an anonymous one) a new session object
+ * (a random id, a signature, a hash) only to drop it unsaved: about 13 % of a Fastify request and
+ * 20 % of an Express one in `npm run bench`. Such a request has no `req.session`, which reads as
+ * "no cookie session" everywhere.
  */
 export function sessionGate(cookieName: string): (req: GateRequest) => boolean {
-  const carriesCookie = new RegExp(`(?:^|;)\\s*${cookieName.replace(/[^\w-]/g, '\\$&')}=`);
   return (req) =>
-    carriesCookie.test(req.headers.cookie ?? '') ||
-    (req.method === 'POST' && routePath(req.url ?? '') === SESSION_LOGIN_PATH);
+    dropAmbiguousSessionCookie(req.headers, cookieName) ||
+    (req.method === 'POST' && SESSION_LOGIN_PATHS.has(routePath(req.url ?? '')));
 }
 
 /** 256 random bits (OWASP Session Management: at least 64 bits of entropy). */
@@ -58,7 +83,8 @@ const newSessionId = (): string => randomBytes(32).toString('base64url');
  */
 const SIGNED_PREFIX = 's:';
 
-const cookieOptions = (config: SessionConfig) =>
+/** The session cookie's attributes: set by the session libraries, cleared at logout with the same ones. */
+export const sessionCookieOptions = (config: SessionConfig) =>
   ({
     httpOnly: true,
     sameSite: 'lax',
@@ -82,7 +108,7 @@ function useExpressSession(app: NestExpressApplication, config: SessionConfig, s
     saveUninitialized: false,
     rolling: false,
     unset: 'destroy',
-    cookie: cookieOptions(config),
+    cookie: sessionCookieOptions(config),
   });
   const needsSession = sessionGate(config.cookieName);
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -100,29 +126,43 @@ function useExpressSession(app: NestExpressApplication, config: SessionConfig, s
 }
 
 /**
- * @fastify/cookie's `Signer` (the same format and secrets), remembering the id it last verified.
- * @fastify/session verifies the cookie, loads the session, then signs the same id again to build
- * its session object: a second HMAC on every request with a session cookie. The signature of an
- * id under the first secret is the one the cookie carried, so that one is handed back instead.
- * Requests may interleave between the two calls (the store is asynchronous): another id then
- * simply misses and is signed as before. A cookie signed with an older secret is re-signed with
- * the first one, as without this.
+ * @fastify/cookie's `Signer` (the same format and secrets), remembering what it verified.
+ * - A browser sends the same signed cookie on every request of its session, and its HMAC was a
+ *   good part of a cookie request's CPU (bench profiles): a cookie verified before, under the
+ *   first secret, is not verified again. Only valid cookies are kept, by their exact text, so a
+ *   forged one is checked every time and cannot fill the memory; the secrets only change with a
+ *   restart. Whether the session still exists is the store's answer, asked on every request.
+ * - @fastify/session verifies the cookie, loads the session, then signs the same id again to build
+ *   its session object: a second HMAC. The signature of an id under the first secret is the one
+ *   the cookie carried, so that one is handed back instead. Requests may interleave between the
+ *   two calls (the store is asynchronous): another id then simply misses and is signed as before.
+ *   A cookie signed with an older secret is re-signed with the first one, as without this.
  */
 export function rememberingSigner(secrets: string[]): {
   sign(value: string): string;
   unsign(signed: string): UnsignResult;
 } {
   const signer = new Signer(secrets, 'sha256');
+  const verified = new LRUCache<string, Extract<UnsignResult, { valid: true }>>({ max: VERIFIED_COOKIES_MAX });
   let last: { value: string; signed: string } | undefined;
   return {
     unsign(signed) {
-      const result = signer.unsign(signed);
-      if (result.valid && !result.renew) last = { value: result.value, signed };
+      let result = verified.get(signed);
+      if (!result) {
+        const fresh = signer.unsign(signed);
+        if (!fresh.valid || fresh.renew) return fresh;
+        result = Object.freeze(fresh);
+        verified.set(signed, result);
+      }
+      last = { value: result.value, signed };
       return result;
     },
     sign: (value) => (last?.value === value ? last.signed : signer.sign(value)),
   };
 }
+
+/** How many verified session cookies `rememberingSigner` keeps (each about 100 bytes). */
+const VERIFIED_COOKIES_MAX = 10_000;
 
 /** Runs the @fastify/session plugin function on the facade, as Fastify runs a plugin. */
 function runPlugin(instance: object, options: FastifySessionOptions): Promise<void> {
@@ -158,6 +198,8 @@ async function useFastifySession(app: NestFastifyApplication, config: SessionCon
       const onRequest = hook as (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
       return fastify.addHook('onRequest', (req, reply, done) => {
         if (!needsSession(req)) return done();
+        // @fastify/cookie parsed the header before the gate dropped an ambiguous session cookie.
+        if (cookieCount(req.headers.cookie, config.cookieName) === 0) delete req.cookies[config.cookieName];
         onRequest(req, reply, (err) => {
           if (!err) markIfRestored(req);
           done(err);
@@ -178,6 +220,6 @@ async function useFastifySession(app: NestFastifyApplication, config: SessionCon
     idGenerator: newSessionId,
     saveUninitialized: false,
     rolling: false,
-    cookie: cookieOptions(config),
+    cookie: sessionCookieOptions(config),
   });
 }

@@ -6,13 +6,15 @@ import { SessionAuthGuard } from '../auth-session/session-auth.guard.js';
 import { DomainError } from '../common/errors.js';
 import { AUTH_STYLE, type AuthStyle } from './decorators/auth.decorator.js';
 import { IS_PUBLIC } from './decorators/public.decorator.js';
+import { perRoute } from './per-route.js';
 
-const BEARER = /^Bearer\s/i;
+/** A token in the Authorization header: `Bearer`, or `DPoP` for a DPoP-bound one (RFC 9449 §7.1). */
+const TOKEN_SCHEME = /^(Bearer|DPoP)\s/i;
 
 /**
  * The global guard: secure by default. Every route needs a credential unless marked `@Public()`,
  * and accepts the style its `@Auth()` names ('any' when unnamed). For 'any', a request that
- * carries `Authorization: Bearer` is judged by its token alone, otherwise by its session cookie:
+ * carries `Authorization: Bearer` (or `DPoP`) is judged by its token alone, otherwise by its session cookie:
  * one credential decides, never a fallback from a failed one to the other.
  */
 @Injectable()
@@ -23,12 +25,16 @@ export class GlobalAuthGuard implements CanActivate {
     private readonly jwtGuard: JwtAuthGuard,
   ) {}
 
+  private readonly route = perRoute((handler, controller) => ({
+    isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [handler, controller]) === true,
+    style: this.reflector.getAllAndOverride<AuthStyle | undefined>(AUTH_STYLE, [handler, controller]) ?? 'any',
+  }));
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return true;
-    const style = this.reflector.getAllAndOverride<AuthStyle | undefined>(AUTH_STYLE, targets) ?? 'any';
+    const { isPublic, style } = this.route(context);
+    if (isPublic) return true;
     const req = context.switchToHttp().getRequest<HttpRequest>();
-    const bearer = BEARER.test(req.headers.authorization ?? '');
+    const bearer = TOKEN_SCHEME.test(req.headers.authorization ?? '');
     if (style === 'jwt' || (style === 'any' && bearer)) {
       if (!bearer) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
       return this.jwtGuard.canActivate(context);

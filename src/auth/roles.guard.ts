@@ -4,6 +4,7 @@ import type { AuthenticatedRequest } from './principal.js';
 import { DomainError } from '../common/errors.js';
 import type { Role } from '../users/user.entity.js';
 import { ROLES } from './decorators/roles.decorator.js';
+import { perRoute } from './per-route.js';
 
 /**
  * Runs after the global authentication guard (registered after it): by then `req.user` is the
@@ -14,11 +15,12 @@ import { ROLES } from './decorators/roles.decorator.js';
 export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
+  private readonly needed = perRoute((handler, controller) =>
+    this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [handler, controller]),
+  );
+
   canActivate(context: ExecutionContext): boolean {
-    const needed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const needed = this.needed(context);
     if (!needed || needed.length === 0) return true;
     const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
     if (user && needed.every((role) => user.roles.includes(role))) return true;

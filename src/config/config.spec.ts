@@ -1,13 +1,20 @@
+import { createHmac, KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   abuseConfig,
+  accountConfig,
   adminConfig,
   auditConfig,
   databaseOptionsFromEnv,
+  dpopConfig,
   httpConfig,
+  introspectionConfig,
   jwtConfig,
+  redisConfig,
+  metricsConfig,
+  mfaConfig,
   sessionConfig,
 } from './config.js';
 import { ConfigError, parseEnv } from './env.js';
@@ -56,7 +63,7 @@ describe('config namespaces: defaults', () => {
       production: false,
       port: 3000,
       host: '0.0.0.0',
-      adapter: 'express',
+      adapter: 'fastify',
       trustProxy: undefined,
       corsOrigins: [],
       docsEnabled: true,
@@ -79,9 +86,32 @@ describe('config namespaces: defaults', () => {
       cookieSecure: false,
       keysDir: undefined,
     });
-    expect(abuseConfig()).toEqual({ loginRatePerIp: 30, loginRatePerEmail: 10, maxFailures: 10, lockSeconds: 900 });
-    expect(auditConfig()).toEqual({ retentionDays: 90 });
+    expect(abuseConfig()).toEqual({
+      loginRatePerIp: 30,
+      loginRatePerEmail: 10,
+      maxFailures: 10,
+      lockSeconds: 900,
+      registerRatePerIp: 10,
+    });
+    expect(auditConfig()).toEqual({ retentionDays: 90, pseudonymKey: expect.any(KeyObject) });
     expect(adminConfig()).toEqual({ email: undefined, password: undefined });
+    expect(accountConfig()).toEqual({
+      appUrl: 'http://localhost:3000',
+      smtpUrl: undefined,
+      mailFrom: 'no-reply@localhost',
+      outboxDir: join(dataDir, 'outbox'),
+      passwordResetTtl: 1800,
+      emailVerifyTtl: 86_400,
+      requireEmailVerification: false,
+      reauthMaxAge: 900,
+    });
+  });
+
+  it('APP_URL defaults to localhost on PORT, and loses a trailing slash', () => {
+    setEnv({ PORT: '8081' });
+    expect(accountConfig().appUrl).toBe('http://localhost:8081');
+    setEnv({ APP_URL: 'https://auth.example.com/' });
+    expect(accountConfig().appUrl).toBe('https://auth.example.com');
   });
 
   it('production: docs off, cookies Secure with the __Host- prefix', () => {
@@ -185,6 +215,30 @@ describe('config namespaces: bad values stop start-up naming the variable', () =
     expect(err.message).not.toContain(SHORT);
   });
 
+  it('AUDIT_SECRET keys the audit pseudonyms; unset, the key is derived from the signing SESSION_SECRET', () => {
+    const mac = (key: KeyObject): string => createHmac('sha256', key).update('x@example.com').digest('base64url');
+    setEnv({ SESSION_SECRET: `${SECRET_A},${SECRET_B}` });
+    const derived = auditConfig().pseudonymKey;
+    expect(derived.symmetricKeySize).toBe(32);
+    // Not the session secret itself, and the same on every instance sharing it.
+    expect(derived.export().toString()).not.toBe(SECRET_A);
+    expect(mac(auditConfig().pseudonymKey)).toBe(mac(derived));
+    setEnv({ SESSION_SECRET: SECRET_B });
+    expect(mac(auditConfig().pseudonymKey)).not.toBe(mac(derived));
+    setEnv({ SESSION_SECRET: SECRET_A, AUDIT_SECRET: SECRET_B });
+    expect(auditConfig().pseudonymKey.export().toString()).toBe(SECRET_B);
+    // Production needs no AUDIT_SECRET of its own.
+    setEnv({ NODE_ENV: 'production', SESSION_SECRET: SECRET_A });
+    expect(mac(auditConfig().pseudonymKey)).toBe(mac(derived));
+  });
+
+  it('a 31-byte AUDIT_SECRET fails, without echoing it', () => {
+    setEnv({ AUDIT_SECRET: SHORT });
+    const err = configError(() => auditConfig());
+    expectOneLineNaming(err, 'AUDIT_SECRET');
+    expect(err.message).not.toContain(SHORT);
+  });
+
   it('counts a secret in bytes: 16 two-byte characters pass, 15 plus one ASCII character do not', () => {
     setEnv({ JWT_SECRET: 'é'.repeat(16) });
     expect(jwtConfig().secret).toBe('é'.repeat(16));
@@ -211,6 +265,19 @@ describe('config namespaces: bad values stop start-up naming the variable', () =
       configError(() => sessionConfig()),
       'SESSION_ABSOLUTE_TIMEOUT',
     );
+  });
+
+  it('metrics: off unless METRICS_PORT is set; never on the public port', () => {
+    setEnv({});
+    expect(metricsConfig()).toEqual({ port: undefined, host: '0.0.0.0' });
+    setEnv({ METRICS_PORT: '9464', HOST: '10.0.0.5' });
+    expect(metricsConfig()).toEqual({ port: 9464, host: '10.0.0.5' });
+    setEnv({ PORT: '0', METRICS_PORT: '0' });
+    expect(metricsConfig().port).toBe(0);
+    setEnv({ PORT: '8080', METRICS_PORT: '8080' });
+    const err = configError(() => metricsConfig());
+    expectOneLineNaming(err, 'METRICS_PORT');
+    expect(err.message).toMatch(/must differ from PORT/);
   });
 
   it('ADMIN_EMAIL and ADMIN_PASSWORD come together', () => {
@@ -293,5 +360,171 @@ describe('config namespaces: secrets', () => {
   it('the first JWT_SECRET of a list signs', () => {
     setEnv({ JWT_SECRET: `${SECRET_B},${SECRET_A}` });
     expect(jwtConfig().secret).toBe(SECRET_B);
+  });
+});
+
+describe('config namespaces: DPoP and introspection', () => {
+  it('DPoP: off by default, APP_URL defaults to localhost on PORT and loses a trailing slash', () => {
+    setEnv({ PORT: '8081', SESSION_SECRET: SECRET_A });
+    const d = dpopConfig();
+    expect(d).toMatchObject({ appUrl: 'http://localhost:8081', required: false, nonce: false });
+    setEnv({
+      APP_URL: 'https://auth.example.com/',
+      DPOP_REQUIRED: 'true',
+      DPOP_NONCE: 'true',
+      SESSION_SECRET: SECRET_A,
+    });
+    expect(dpopConfig()).toMatchObject({ appUrl: 'https://auth.example.com', required: true, nonce: true });
+  });
+
+  it('the nonce key is shared by instances with the same SESSION_SECRET, differs per secret, and is not the secret', () => {
+    setEnv({ SESSION_SECRET: `${SECRET_A},${SECRET_B}` });
+    const one = dpopConfig().nonceKey;
+    const two = dpopConfig().nonceKey;
+    expect(one.equals(two)).toBe(true);
+    expect(one.toString('utf8')).not.toContain(SECRET_A);
+    setEnv({ SESSION_SECRET: SECRET_B });
+    expect(dpopConfig().nonceKey.equals(one)).toBe(false);
+  });
+
+  it('the nonce key needs the session secret in production, like the session itself', () => {
+    setEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET_A });
+    expectOneLineNaming(configError(dpopConfig), 'SESSION_SECRET');
+  });
+
+  it('INTROSPECTION_CLIENTS: unset means none; id:secret pairs, a secret may hold a colon', () => {
+    setEnv({});
+    expect(introspectionConfig().clients.size).toBe(0);
+    setEnv({ INTROSPECTION_CLIENTS: ' orders:0123456789abcdef , billing-2:secret:with:colons!' });
+    expect([...introspectionConfig().clients]).toEqual([
+      ['orders', '0123456789abcdef'],
+      ['billing-2', 'secret:with:colons!'],
+    ]);
+  });
+
+  it.each([
+    ['orders', /id:secret/],
+    [':0123456789abcdef', /id:secret/],
+    ['or ders:0123456789abcdef', /id:secret/],
+    ['orders:0123456789abcde', /at least 16/],
+    ['orders:0123456789abcdef,orders:fedcba9876543210', /twice/],
+  ])('INTROSPECTION_CLIENTS=%s stops start-up, without echoing a secret', (value, why) => {
+    setEnv({ INTROSPECTION_CLIENTS: value });
+    const err = configError(introspectionConfig);
+    expectOneLineNaming(err, 'INTROSPECTION_CLIENTS');
+    expect(err.message).toMatch(why);
+    expect(err.message).not.toContain('0123456789abcde');
+  });
+});
+
+describe('config namespaces: Redis', () => {
+  it('is off without REDIS_URL, and one server with redis:// or rediss://, waiting for no replica', () => {
+    setEnv({});
+    expect(redisConfig()).toEqual({ url: undefined, target: undefined, keyPrefix: 'auth:', waitReplicas: 0 });
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://u:p@redis.internal:6380/2']) {
+      setEnv({ REDIS_URL: url, REDIS_KEY_PREFIX: 'x:' });
+      expect(redisConfig()).toEqual({ url, target: { kind: 'single', url }, keyPrefix: 'x:', waitReplicas: 0 });
+    }
+  });
+
+  it('parses redis+cluster:// seed nodes (names, IPv4, IPv6, spaces around commas) and waits for one replica by default', () => {
+    setEnv({ REDIS_URL: 'redis+cluster://127.0.0.1:7000, cache-1.internal:7001,[::1]:7002/' });
+    expect(redisConfig()).toMatchObject({
+      target: {
+        kind: 'cluster',
+        tls: false,
+        rootNodes: [
+          { host: '127.0.0.1', port: 7000 },
+          { host: 'cache-1.internal', port: 7001 },
+          { host: '::1', port: 7002 },
+        ],
+      },
+      waitReplicas: 1,
+    });
+  });
+
+  it('takes TLS and percent-encoded credentials, and REDIS_WAIT_REPLICAS overrides the default', () => {
+    setEnv({ REDIS_URL: 'rediss+cluster://auth:p%40ss%3Aw@10.0.0.5:6379', REDIS_WAIT_REPLICAS: '0' });
+    expect(redisConfig()).toMatchObject({
+      target: {
+        kind: 'cluster',
+        tls: true,
+        username: 'auth',
+        password: 'p@ss:w',
+        rootNodes: [{ host: '10.0.0.5', port: 6379 }],
+      },
+      waitReplicas: 0,
+    });
+    setEnv({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_WAIT_REPLICAS: '2' });
+    expect(redisConfig().waitReplicas).toBe(2);
+  });
+
+  it.each([
+    ['REDIS_URL', 'redis+cluster://'],
+    ['REDIS_URL', 'redis+cluster://127.0.0.1'],
+    ['REDIS_URL', 'redis+cluster://127.0.0.1:7000,'],
+    ['REDIS_URL', 'redis+cluster://127.0.0.1:0'],
+    ['REDIS_URL', 'redis+cluster://127.0.0.1:70000'],
+    ['REDIS_URL', 'redis+cluster://127.0.0.1:7000/0'],
+    ['REDIS_URL', 'redis+cluster://127.0.0.1:7000?tls=1'],
+    ['REDIS_URL', 'redis+cluster://h_1:7000'],
+    ['REDIS_URL', 'redis+cluster://u:%zz@127.0.0.1:7000'],
+    ['REDIS_URL', 'cluster://127.0.0.1:7000'],
+    ['REDIS_WAIT_REPLICAS', '-1'],
+    ['REDIS_WAIT_REPLICAS', '6'],
+    ['REDIS_WAIT_REPLICAS', 'one'],
+  ])('refuses %s=%s in one line naming it', (name, value) => {
+    setEnv({ REDIS_URL: 'redis+cluster://127.0.0.1:7000', [name]: value });
+    const err = configError(() => redisConfig());
+    expectOneLineNaming(err, name);
+  });
+
+  it('never echoes a cluster URL, which may carry a password', () => {
+    setEnv({ REDIS_URL: 'redis+cluster://auth:hunter2-secret@127.0.0.1:7000/x' });
+    expect(configError(() => redisConfig()).message).not.toContain('hunter2-secret');
+  });
+});
+
+describe('mfa config', () => {
+  it('defaults: the origin and RP id from PORT, a generated key kept in the data folder', () => {
+    setEnv({ PORT: '4000' });
+    const first = mfaConfig();
+    expect(first).toMatchObject({ origin: 'http://localhost:4000', rpId: 'localhost', rpName: 'Auth server' });
+    expect(first.encryptionKeys).toHaveLength(1);
+    expect(readFileSync(join(dataDir, 'mfa-encryption-key'), 'utf8').trim()).toBe(first.encryptionKeys[0]);
+    expect(statSync(join(dataDir, 'mfa-encryption-key')).mode & 0o777).toBe(0o600);
+    expect(mfaConfig().encryptionKeys).toEqual(first.encryptionKeys);
+  });
+
+  it('APP_URL gives the origin (no trailing slash) and the RP id; a parent domain is accepted', () => {
+    setEnv({ APP_URL: 'https://auth.example.com/', MFA_ENCRYPTION_KEY: `${SECRET_A},${SECRET_B}` });
+    expect(mfaConfig()).toMatchObject({
+      origin: 'https://auth.example.com',
+      rpId: 'auth.example.com',
+      encryptionKeys: [SECRET_A, SECRET_B],
+    });
+    setEnv({ APP_URL: 'https://auth.example.com', WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_RP_NAME: 'Example' });
+    expect(mfaConfig()).toMatchObject({ rpId: 'example.com', rpName: 'Example' });
+  });
+
+  it.each([
+    [{ APP_URL: 'https://auth.example.com', WEBAUTHN_RP_ID: 'other.com' }, 'WEBAUTHN_RP_ID'],
+    [{ APP_URL: 'https://auth.example.com', WEBAUTHN_RP_ID: 'ample.com' }, 'WEBAUTHN_RP_ID'],
+    [{ APP_URL: 'https://auth.example.com/path' }, 'APP_URL'],
+    [{ APP_URL: 'ftp://x' }, 'APP_URL'],
+    [{ MFA_ENCRYPTION_KEY: SHORT }, 'MFA_ENCRYPTION_KEY'],
+  ])('%j is refused naming %s', (vars, name) => {
+    setEnv(vars);
+    expectOneLineNaming(
+      configError(() => mfaConfig()),
+      name,
+    );
+  });
+
+  it('production without MFA_ENCRYPTION_KEY fails naming it', () => {
+    setEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET_A, SESSION_SECRET: SECRET_B });
+    const err = configError(() => mfaConfig());
+    expectOneLineNaming(err, 'MFA_ENCRYPTION_KEY');
+    expect(err.message).toMatch(/required in production/);
   });
 });

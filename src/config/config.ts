@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type Env, type JwtAlgorithm, parseEnv } from './env.js';
 import { assertStrongSecret, persistedSecret } from './secrets.js';
@@ -60,7 +61,7 @@ function dataDir(e: Env): string {
   return db.sqlitePath && db.sqlitePath !== ':memory:' ? dirname(db.sqlitePath) : resolve('data');
 }
 
-function secret(e: Env, name: 'JWT_SECRET' | 'SESSION_SECRET', file: string): string[] {
+function secret(e: Env, name: 'JWT_SECRET' | 'SESSION_SECRET' | 'MFA_ENCRYPTION_KEY', file: string): string[] {
   const configured = list(e[name]);
   if (configured.length === 0) {
     if (isProd(e)) throw new ConfigError(`Invalid configuration: ${name} is required in production`);
@@ -98,10 +99,64 @@ function parseTrustProxy(value: string | undefined): boolean | number | string |
 
 export const databaseConfig = registerAs('database', () => databaseOptionsFromEnv());
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one server (or a Sentinel-managed primary behind one address), or a Redis Cluster. */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; rootNodes: RedisNode[]; tls: boolean; username?: string; password?: string };
+
 export const redisConfig = registerAs('redis', () => {
   const e = env();
-  return { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX };
+  const target = e.REDIS_URL === undefined ? undefined : parseRedisUrl(e.REDIS_URL);
+  return {
+    url: e.REDIS_URL,
+    target,
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    waitReplicas: e.REDIS_WAIT_REPLICAS ?? (target?.kind === 'cluster' ? 1 : 0),
+  };
 });
+
+/**
+ * `redis://…` / `rediss://…` pass through to node-redis. `redis+cluster://[user:password@]host:port[,host:port…]`
+ * (`rediss+cluster://` for TLS) lists the cluster's seed nodes: the client learns the rest from
+ * them. Messages never echo the URL, which may hold a password.
+ */
+export function parseRedisUrl(raw: string): RedisTarget {
+  const scheme = /^(rediss?)\+cluster:\/\//.exec(raw);
+  if (!scheme) return { kind: 'single', url: raw };
+  const bad = (why: string): ConfigError => new ConfigError(`Invalid configuration: REDIS_URL ${why}`);
+  let rest = raw.slice(scheme[0].length).replace(/\/$/, '');
+  let username: string | undefined;
+  let password: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const credentials = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    const colon = credentials.indexOf(':');
+    const decode = (s: string): string => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw bad('has a badly percent-encoded user or password');
+      }
+    };
+    username = decode(colon >= 0 ? credentials.slice(0, colon) : credentials) || undefined;
+    password = colon >= 0 ? decode(credentials.slice(colon + 1)) : undefined;
+  }
+  if (rest.includes('/') || rest.includes('?'))
+    throw bad('of a cluster takes no path or query: host:port[,host:port…]');
+  const rootNodes = rest.split(',').map((item): RedisNode => {
+    const node = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item.trim());
+    const port = Number(node?.[2]);
+    if (!node || port < 1 || port > 65535) throw bad('of a cluster must list nodes as host:port[,host:port…]');
+    return { host: node[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  return { kind: 'cluster', rootNodes, tls: scheme[1] === 'rediss', username, password };
+}
 
 export const jwtConfig = registerAs('jwt', () => {
   const e = env();
@@ -118,6 +173,7 @@ export const jwtConfig = registerAs('jwt', () => {
     audience: e.JWT_AUDIENCE,
     accessTtl: e.JWT_ACCESS_TTL,
     refreshTtl: e.JWT_REFRESH_TTL,
+    refreshAbsoluteTtl: e.JWT_REFRESH_ABSOLUTE_TTL,
     cookieSecure: e.COOKIE_SECURE ?? isProd(e),
   };
 });
@@ -157,10 +213,131 @@ export const abuseConfig = registerAs('abuse', () => {
     loginRatePerEmail: e.LOGIN_RATE_PER_EMAIL,
     maxFailures: e.LOGIN_MAX_FAILURES,
     lockSeconds: e.LOGIN_LOCK_SECONDS,
+    registerRatePerIp: e.REGISTER_RATE_PER_IP,
   };
 });
 
-export const auditConfig = registerAs('audit', () => ({ retentionDays: env().AUDIT_RETENTION_DAYS }));
+export const auditConfig = registerAs('audit', () => {
+  const e = env();
+  return { retentionDays: e.AUDIT_RETENTION_DAYS, pseudonymKey: auditPseudonymKey(e) };
+});
+
+/**
+ * The key of the audit trail's pseudonyms (an HMAC-SHA256 stands for an email that names no
+ * account): `AUDIT_SECRET` when set; otherwise derived from the signing `SESSION_SECRET` (HKDF,
+ * RFC 5869, with its own label), itself generated outside production, so no deployment needs one
+ * more secret and every instance sharing the session secret makes the same pseudonyms.
+ */
+function auditPseudonymKey(e: Env): KeyObject {
+  if (e.AUDIT_SECRET) {
+    assertStrongSecret('AUDIT_SECRET', e.AUDIT_SECRET);
+    return createSecretKey(Buffer.from(e.AUDIT_SECRET, 'utf8'));
+  }
+  const base = secret(e, 'SESSION_SECRET', 'session-secret')[0]!;
+  return createSecretKey(Buffer.from(hkdfSync('sha256', base, '', 'nest-dual-auth audit pseudonym', 32)));
+}
+
+/** The public origin, without a trailing slash: `APP_URL`, or `http://localhost:${PORT}`. */
+export const appUrlOf = (e: Env): string => (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+
+export const dpopConfig = registerAs('dpop', () => {
+  const e = env();
+  return {
+    /** Proofs' `htu` is compared with this origin plus the request's path (RFC 9449 §4.3). */
+    appUrl: appUrlOf(e),
+    required: e.DPOP_REQUIRED,
+    nonce: e.DPOP_NONCE,
+    /**
+     * Server nonces are an HMAC every instance can check without shared state, keyed by a key
+     * derived from the session secret (which every instance of a deployment already shares), so
+     * no extra variable is needed. Derived, never the secret itself: a nonce key can then never
+     * sign a session cookie.
+     */
+    nonceKey: createHmac('sha256', secret(e, 'SESSION_SECRET', 'session-secret')[0]!)
+      .update('dpop-nonce-key')
+      .digest(),
+  };
+});
+
+/** An introspection client's secret: RFC 7662 asks for client authentication; short secrets are guessable. */
+const MIN_CLIENT_SECRET_LENGTH = 16;
+
+export const introspectionConfig = registerAs('introspection', () => {
+  const e = env();
+  const clients = new Map<string, string>();
+  for (const entry of list(e.INTROSPECTION_CLIENTS)) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const clientSecret = colon > 0 ? entry.slice(colon + 1) : '';
+    if (!/^[\w.-]{1,64}$/.test(id)) {
+      throw new ConfigError(
+        'Invalid configuration: INTROSPECTION_CLIENTS must be id:secret pairs, ids of 1 to 64 letters, digits, _ . -',
+      );
+    }
+    if (clientSecret.length < MIN_CLIENT_SECRET_LENGTH) {
+      throw new ConfigError(
+        `Invalid configuration: INTROSPECTION_CLIENTS secret of ${id} must be at least ${MIN_CLIENT_SECRET_LENGTH} characters`,
+      );
+    }
+    if (clients.has(id)) throw new ConfigError(`Invalid configuration: INTROSPECTION_CLIENTS names ${id} twice`);
+    clients.set(id, clientSecret);
+  }
+  return { clients };
+});
+
+export const metricsConfig = registerAs('metrics', () => {
+  const e = env();
+  // 0 picks a free port for each listener, so only a fixed port can collide with PORT.
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(
+      'Invalid configuration: METRICS_PORT must differ from PORT (metrics never share the public port)',
+    );
+  }
+  return { port: e.METRICS_PORT, host: e.HOST };
+});
+
+/** The public origin, without a trailing slash. */
+const appUrl = (e: Env): string => (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+
+/**
+ * The second factor and passkeys. TOTP secrets are sealed with AES-256-GCM under keys derived
+ * from `MFA_ENCRYPTION_KEY` (the first seals, all open, so the key rotates). The WebAuthn origin is
+ * APP_URL's; the RP id must be that host or a registrable suffix of it (WebAuthn L3 §5.1.4.1), or no
+ * browser would ever create a credential.
+ */
+export const mfaConfig = registerAs('mfa', () => {
+  const e = env();
+  const origin = appUrl(e);
+  const host = new URL(origin).hostname;
+  const rpId = e.WEBAUTHN_RP_ID ?? host;
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    throw new ConfigError(
+      `Invalid configuration: WEBAUTHN_RP_ID must be the host of APP_URL (${host}) or a parent domain of it`,
+    );
+  }
+  return {
+    encryptionKeys: secret(e, 'MFA_ENCRYPTION_KEY', 'mfa-encryption-key'),
+    origin,
+    rpId,
+    rpName: e.WEBAUTHN_RP_NAME,
+  };
+});
+
+/** The account lifecycle: fresh sign-in, mailed tokens, mail. */
+export const accountConfig = registerAs('account', () => {
+  const e = env();
+  return {
+    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    /** Where mails go without SMTP_URL: next to the SQLite file, or ./data. */
+    outboxDir: resolve(dataDir(e), 'outbox'),
+    passwordResetTtl: e.PASSWORD_RESET_TTL,
+    emailVerifyTtl: e.EMAIL_VERIFY_TTL,
+    requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
+    reauthMaxAge: e.REAUTH_MAX_AGE,
+  };
+});
 
 export const allConfig = [
   httpConfig,
@@ -171,4 +348,9 @@ export const allConfig = [
   adminConfig,
   abuseConfig,
   auditConfig,
+  dpopConfig,
+  introspectionConfig,
+  metricsConfig,
+  mfaConfig,
+  accountConfig,
 ];

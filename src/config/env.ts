@@ -57,7 +57,7 @@ export class Env {
 
   /** The HTTP layer under Nest: both serve the same API; see the README for why the default is what it is. */
   @IsIn(HTTP_ADAPTERS)
-  HTTP_ADAPTER: HttpAdapterKind = 'express';
+  HTTP_ADAPTER: HttpAdapterKind = 'fastify';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
     message: 'DATABASE_URL must be sqlite:<file>, sqlite::memory: or postgres://…',
@@ -66,8 +66,22 @@ export class Env {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @Matches(/^rediss?(\+cluster)?:\/\/.+/, {
+    message: 'REDIS_URL must be a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL',
+  })
   REDIS_URL?: string;
+
+  /**
+   * Replicas that must hold a session or revocation write before it counts as done (`WAIT`), so a
+   * failover cannot lose it. Unset: 1 on a cluster, 0 (no wait) on one server.
+   */
+  @Transform(emptyToUndefined)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  REDIS_WAIT_REPLICAS?: number;
 
   /** Prefix of every Redis key this server writes, so several deployments (or test runs) share one Redis. */
   @Matches(/^[\w:.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX must be at most 64 characters of letters, digits, _ : . -' })
@@ -107,6 +121,13 @@ export class Env {
   @Min(60)
   @Max(31_536_000)
   JWT_REFRESH_TTL = 1_209_600;
+
+  /** A refresh family ends this long after its login however often it slides (api.md). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
+  JWT_REFRESH_ABSOLUTE_TTL = 2_592_000;
 
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -188,6 +209,11 @@ export class Env {
   AUDIT_RETENTION_DAYS = 90;
 
   @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  AUDIT_SECRET?: string;
+
+  @Transform(emptyToUndefined)
   @Transform(toBool)
   @IsOptional()
   @IsBoolean()
@@ -195,6 +221,96 @@ export class Env {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** The public origin (mail links, the WebAuthn origin, DPoP `htu`); unset: `http://localhost:${PORT}` (decided in config.ts). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/?#\s]+\/?$/, { message: 'APP_URL must be an http:// or https:// origin, without a path' })
+  APP_URL?: string;
+
+  /** When true, a JWT login without a DPoP proof is refused. */
+  @Transform(toBool)
+  @IsBoolean()
+  DPOP_REQUIRED = false;
+
+  /** When true, DPoP proofs must carry a server nonce (RFC 9449 §8). */
+  @Transform(toBool)
+  @IsBoolean()
+  DPOP_NONCE = false;
+
+  /** `id:secret,id:secret`: resource servers allowed to introspect; checked in config.ts. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  INTROSPECTION_CLIENTS?: string;
+  /** Prometheus metrics on HOST:METRICS_PORT/metrics, a listener of its own; unset: no metrics at all. 0: any free port. */
+  @Transform(emptyToUndefined)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** Unset: mails are written as .eml files to data/outbox/. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  @MaxLength(320)
+  @Matches(/^[^\s@<>"]+@[^\s@<>"]+$/, { message: 'MAIL_FROM must be an email address' })
+  MAIL_FROM = 'no-reply@localhost';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  PASSWORD_RESET_TTL = 1800;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(2_592_000)
+  EMAIL_VERIFY_TTL = 86_400;
+
+  @Transform(toBool)
+  @IsBoolean()
+  REQUIRE_EMAIL_VERIFICATION = false;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  REAUTH_MAX_AGE = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  REGISTER_RATE_PER_IP = 10;
+
+  /** The WebAuthn relying party id (a registrable domain of APP_URL's host); unset: that host. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]{1,253}$/, { message: 'WEBAUTHN_RP_ID must be a host name such as example.com' })
+  WEBAUTHN_RP_ID?: string;
+
+  /** Shown by authenticators next to the account, and the issuer of TOTP entries. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  WEBAUTHN_RP_NAME = 'Auth server';
+
+  /**
+   * _(addition)_ Key of the TOTP secrets at rest, at least 32 bytes; a comma-separated list: the
+   * first encrypts, all decrypt. Generated into the data folder outside production.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MFA_ENCRYPTION_KEY?: string;
 }
 
 const TYPE_CONSTRAINTS = new Set(['isInt', 'isBoolean', 'isString', 'isIn', 'matches']);
@@ -203,15 +319,23 @@ const TYPE_CONSTRAINTS = new Set(['isInt', 'isBoolean', 'isString', 'isIn', 'mat
 export const ENV_VARIABLES: readonly string[] = [
   ...Object.keys(new Env()),
   'REDIS_URL',
+  'REDIS_WAIT_REPLICAS',
   'JWT_SECRET',
   'JWT_KEYS_DIR',
   'SESSION_SECRET',
+  'AUDIT_SECRET',
   'COOKIE_SECURE',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD',
   'TRUST_PROXY',
   'CORS_ORIGINS',
   'DOCS_ENABLED',
+  'APP_URL',
+  'INTROSPECTION_CLIENTS',
+  'METRICS_PORT',
+  'WEBAUTHN_RP_ID',
+  'MFA_ENCRYPTION_KEY',
+  'SMTP_URL',
 ];
 
 /** Validates the raw environment. Throws a ConfigError whose message names the first bad variable. */

@@ -13,6 +13,9 @@
  * - JWT style: the access token from `POST /auth/jwt/login` or `/auth/jwt/refresh` authorizes the
  *   Bearer scheme at once, persisted by Swagger UI's `persistAuthorization` (localStorage) so it
  *   survives a reload; `POST /auth/jwt/logout` removes it.
+ * - A password change (`POST /users/me/password`) ends every session and answers a fresh sign-in in
+ *   the caller's style: its new CSRF token or access token is taken as from a login, so the page
+ *   stays signed in.
  */
 export function swaggerAuthScript(bearerScheme: string): string {
   return `/* Swagger UI helpers of the auth server: see src/docs/swagger-auth.script.ts */
@@ -21,6 +24,7 @@ export function swaggerAuthScript(bearerScheme: string): string {
   var BEARER_SCHEME = ${JSON.stringify(bearerScheme)};
   var STATE_CHANGING = /^(POST|PUT|PATCH|DELETE)$/i;
   var LOGINS = ['/auth/session/login', '/auth/jwt/login'];
+  var PASSWORD_CHANGE = '/users/me/password';
   // undefined: not known (ask /auth/session/csrf before the next state-changing call);
   // null: known to have no cookie session; a string: the session's token.
   var csrfToken;
@@ -91,7 +95,12 @@ export function swaggerAuthScript(bearerScheme: string): string {
     try {
       var path = pathOf(res.url);
       var body;
-      if (res.status === 200 && (path === '/auth/session/login' || path === '/auth/session/csrf')) {
+      // The second step and the passkey sign-in answer as the login of their style.
+      var signIn = path === '/auth/mfa/verify' || path === '/auth/session/passkey' || path === '/auth/jwt/passkey';
+      if (
+        res.status === 200 &&
+        (path === '/auth/session/login' || path === '/auth/session/csrf' || signIn || path === PASSWORD_CHANGE)
+      ) {
         body = jsonBody(res);
         if (body && typeof body.csrfToken === 'string') csrfToken = body.csrfToken;
       } else if (res.status === 204 && path === '/auth/session/logout') {
@@ -100,7 +109,7 @@ export function swaggerAuthScript(bearerScheme: string): string {
         // The session may have ended or been replaced elsewhere: learn the token again next time.
         csrfToken = undefined;
       }
-      if (res.status === 200 && (path === '/auth/jwt/login' || path === '/auth/jwt/refresh')) {
+      if (res.status === 200 && (path === '/auth/jwt/login' || path === '/auth/jwt/refresh' || signIn || path === PASSWORD_CHANGE)) {
         body = jsonBody(res);
         if (body && typeof body.accessToken === 'string') authorizeBearer(body.accessToken);
       } else if (res.status === 204 && path === '/auth/jwt/logout') {

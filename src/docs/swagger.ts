@@ -10,6 +10,9 @@ import { swaggerAuthScript } from './swagger-auth.script.js';
 /** Names of the two security schemes, as the Authorize dialog shows them. */
 export const COOKIE_SCHEME = 'session-cookie';
 export const BEARER_SCHEME = 'bearer-jwt';
+/** Documented, not usable from this page: DPoP needs a key pair and a fresh signed proof per request. */
+export const DPOP_SCHEME = 'dpop';
+export const INTROSPECTION_SCHEME = 'introspection-client';
 
 export const DOCS_PATH = '/docs';
 /** The Swagger UI helpers (CSRF header, Bearer pre-authorization): see swagger-auth.script.ts. */
@@ -28,6 +31,14 @@ expires, run \`POST /auth/jwt/refresh\` with the body \`{}\`: the HttpOnly refre
 access token is used at once. \`POST /auth/jwt/logout\` ends the session and forgets the token.
 
 When a request carries a Bearer token it is judged by that token alone, never by the cookie.
+
+**DPoP** (\`${DPOP_SCHEME}\`, RFC 9449) is for programmatic clients (apps, CLIs, services), not for this page: the
+client keeps a private key, sends a \`DPoP\` proof (a JWT it signs for each request) with the login, and gets
+tokens bound to its key (\`tokenType: "DPoP"\`, \`cnf.jkt\` in the access token). It then calls with
+\`Authorization: DPoP <accessToken>\` and a fresh proof carrying \`ath\`; a stolen token is useless without the key.
+
+**Introspection** (\`POST /oauth/introspect\`, RFC 7662) lets the other services of a deployment ask whether a
+token is live right now, with HTTP Basic credentials from \`INTROSPECTION_CLIENTS\`.
 
 Errors always have the shape \`{statusCode, message, error}\`. Request bodies are uncompressed JSON in UTF-8 (anything else: 415),
 at most 100 kB (413).`;
@@ -57,11 +68,26 @@ export function buildOpenApiDocument(app: INestApplication, cookieName: string):
       },
       BEARER_SCHEME,
     )
+    .addSecurity(DPOP_SCHEME, {
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      description:
+        'RFC 9449, for programmatic clients (this page cannot make proofs): `Authorization: DPoP <accessToken>` plus a `DPoP` header holding a proof JWT signed by the key the token is bound to (`typ: dpop+jwt`, ES256, EdDSA or RS256, public `jwk` in the header; claims `jti`, `htm`, `htu` (this URL without query), `iat`, `ath` = base64url SHA-256 of the access token, and `nonce` when the server asks for one via `DPoP-Nonce`). Refusals: 401 with `WWW-Authenticate: DPoP error="invalid_token" | "invalid_dpop_proof" | "use_dpop_nonce", algs="…"`.',
+    })
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: 'A client id and secret of `INTROSPECTION_CLIENTS`' },
+      INTROSPECTION_SCHEME,
+    )
     .addTag('users', 'Registration and the signed-in user')
+    .addTag('account', "Self-service on one's own account, either style")
     .addTag('session', 'Cookie style: sign in and out with an HttpOnly session cookie')
     .addTag('jwt', 'JWT style: access and refresh tokens, and the public keys that verify them')
+    .addTag('mfa', 'The second factor (TOTP, recovery codes) and the second step of a sign-in, either style')
+    .addTag('passkeys', 'Passkeys (WebAuthn): register while signed in, sign in with one in either style')
     .addTag('sessions', 'One registry of sessions, both styles')
     .addTag('admin', 'Needs the admin role, with either style')
+    .addTag('oauth', 'Token introspection for resource servers (RFC 7662)')
     .addTag('operations', 'Health of the server')
     .build();
   return withEdgeResponses(SwaggerModule.createDocument(app, config, { operationIdFactory }));

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
-import { REDIS, type Redis } from '../redis/redis.module.js';
+import { REDIS, type Redis, redisAnswers } from '../redis/redis.module.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -22,10 +22,33 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: Redis | null,
   ) {}
 
+  /**
+   * Liveness: the process serves requests. No dependency is asked: restarting an instance does not
+   * bring Redis or the database back, and instances reconnect by themselves when they return.
+   */
   @Public()
-  @Get()
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: 200 while the process serves requests, whatever its dependencies do',
+    description: 'For a liveness probe. Asks no dependency; use `/health/ready` to take an instance out of rotation.',
+  })
+  @ApiOkResponse({
+    description: 'The process answers',
+    schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } },
+  })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness; `/health` is the same check, kept for existing probes. */
+  @Public()
+  @Get(['ready', ''])
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: 200 when the database (and Redis, where configured) answers, else 503' })
+  @ApiOperation({
+    summary: 'Readiness: 200 when the database (and Redis, where configured) answers, else 503',
+    description:
+      '`GET /health` is an alias. For a readiness probe: take the instance out of rotation, do not restart it.',
+  })
   @ApiOkResponse({
     description: 'Every dependency answers',
     schema: {
@@ -57,12 +80,7 @@ export class HealthController {
     if (redis) {
       checks.push(async () => {
         const indicator = this.indicators.check('redis');
-        try {
-          await redis.ping();
-          return indicator.up();
-        } catch {
-          return indicator.down('Redis does not answer');
-        }
+        return (await redisAnswers(redis)) ? indicator.up() : indicator.down('Redis does not answer');
       });
     }
     return this.health.check(checks);

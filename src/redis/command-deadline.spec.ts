@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { createClient } from 'redis';
+import { createClient, type RedisClusterType } from 'redis';
+import { parseRedisUrl } from '../config/config.js';
 import { RedisDeadlineError, withCommandDeadline } from './command-deadline.js';
+import { deleteKeys } from './keyspace.js';
+import { createRedis, type Redis } from './redis.module.js';
 
 /**
  * On a redis-server of this test's own, which it pauses (SIGSTOP): the shared Redis of the
@@ -80,4 +83,61 @@ describe('withCommandDeadline', () => {
     expect(await timed.get('k')).toBe('v');
     expect(await timed.ping()).toBe('PONG');
   });
+
+  it('tells the observer of each command once: how long it took, and whether it failed (the deadline included)', async () => {
+    const seen: { seconds: number; failed: boolean }[] = [];
+    const observed = withCommandDeadline(client, 300, (seconds, failed) => seen.push({ seconds, failed }));
+    await observed.set('o', '1');
+    expect(await observed.get('o')).toBe('1');
+    await expect(observed.eval('return redis.call("INCR", KEYS[1], 1, 2)', { keys: ['o'] })).rejects.toThrow();
+    await observed.multi().incr('o').pTTL('o').exec();
+    expect(seen.map((x) => x.failed)).toEqual([false, false, true, false]);
+    expect(seen.every((x) => x.seconds > 0 && x.seconds < 0.3)).toBe(true);
+
+    server.kill('SIGSTOP');
+    try {
+      await expect(observed.get('o')).rejects.toBeInstanceOf(RedisDeadlineError);
+    } finally {
+      server.kill('SIGCONT');
+    }
+    // The paused command's late reply arrives before this one's: it is not heard a second time.
+    expect(await observed.get('o')).toBe('2');
+    expect(seen.map((x) => x.failed)).toEqual([false, false, true, false, true, false]);
+    expect(seen[4]!.seconds).toBeGreaterThanOrEqual(0.29);
+  });
 });
+
+/** The app's cluster client behind the deadline, on the test cluster (`.ci/run` starts it). */
+const clusterUrl = process.env.TEST_REDIS_CLUSTER_URL;
+if (clusterUrl)
+  describe('withCommandDeadline on a cluster client', () => {
+    let cluster: Redis;
+    const prefix = `test:${Date.now()}:${Math.random().toString(36).slice(2)}:`;
+    beforeAll(async () => {
+      const client = createRedis(parseRedisUrl(clusterUrl));
+      await client.connect();
+      cluster = withCommandDeadline(client, 300);
+    });
+    afterAll(async () => {
+      await deleteKeys(cluster, `${prefix}*`);
+      await cluster.close();
+    });
+
+    it('routes commands, one-key transactions and keyed raw commands by key, and leaves the topology readable', async () => {
+      const a = `${prefix}{u:a}:x`;
+      const b = `${prefix}{u:a}:y`;
+      await cluster.set(a, '1');
+      await cluster.set(b, '2');
+      expect(await cluster.mGet([a, b])).toEqual(['1', '2']);
+      expect(await cluster.multi().incr(a).pTTL(a).exec()).toEqual([2, -1]);
+      expect(await (cluster as RedisClusterType).sendCommand(a, true, ['GET', a])).toBe('2');
+      expect((cluster as RedisClusterType).masters).toHaveLength(3);
+      expect(cluster.isReady).toBe(true);
+      // Keys of different slots may not share a script: the cluster refuses it (node-redis would
+      // split an MGET per slot instead, into several round trips, which is why keys read together
+      // share a tag).
+      await expect(cluster.eval('return 1', { keys: [`${prefix}{u:a}:x`, `${prefix}{u:b}:x`] })).rejects.toThrow(
+        /CROSSSLOT/,
+      );
+    });
+  });

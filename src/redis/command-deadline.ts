@@ -34,8 +34,9 @@ const TRANSACTIONS = new Set<PropertyKey>(['multi', 'MULTI']);
  * for as long as it stays silent. Here the caller's promise rejects at the deadline instead; a
  * reply that comes later is dropped. One timer per command, no other cost on the hot path.
  * A transaction (`multi()…exec()`, used by the rate limiter) gets the deadline on its `exec`.
+ * `observe`, when given, hears how long each command took and whether it failed (the deadline included).
  */
-export function withCommandDeadline<T extends object>(client: T, ms: number): T {
+export function withCommandDeadline<T extends object>(client: T, ms: number, observe?: CommandObserver): T {
   const wrappers = new Map<PropertyKey, unknown>();
   const timed: T = new Proxy(client, {
     get(target, property) {
@@ -46,11 +47,11 @@ export function withCommandDeadline<T extends object>(client: T, ms: number): T 
         const method = value as (...args: unknown[]) => unknown;
         wrapper = (...args: unknown[]): unknown => {
           const result = method.apply(target, args);
-          if (result instanceof Promise) return deadline(result, ms);
+          if (result instanceof Promise) return deadline(result, ms, observe);
           // A chained call (`multi().set(…)`) stays on the timed side.
           if (result === target) return timed;
           if (TRANSACTIONS.has(property) && typeof result === 'object' && result !== null) {
-            return withCommandDeadline(result, ms);
+            return withCommandDeadline(result, ms, observe);
           }
           return result;
         };
@@ -62,17 +63,32 @@ export function withCommandDeadline<T extends object>(client: T, ms: number): T 
   return timed;
 }
 
-function deadline<T>(pending: Promise<T>, ms: number): Promise<T> {
+export type CommandObserver = (seconds: number, failed: boolean) => void;
+
+/** `pending`, or a RedisDeadlineError once `ms` have passed without its settling; `observe` is told its time. */
+export function deadline<T>(pending: Promise<T>, ms: number, observe?: CommandObserver): Promise<T> {
+  const start = observe ? process.hrtime.bigint() : 0n;
+  let observed = false;
+  const settled = (failed: boolean): void => {
+    if (!observe || observed) return;
+    observed = true;
+    observe(Number(process.hrtime.bigint() - start) / 1e9, failed);
+  };
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisDeadlineError(ms)), ms);
+    const timer = setTimeout(() => {
+      settled(true);
+      reject(new RedisDeadlineError(ms));
+    }, ms);
     // Settling after the deadline is a no-op, and a late rejection is handled here, not left unhandled.
     pending.then(
       (value) => {
         clearTimeout(timer);
+        settled(false);
         resolve(value);
       },
       (err: unknown) => {
         clearTimeout(timer);
+        settled(true);
         reject(err instanceof Error ? err : new Error(String(err)));
       },
     );

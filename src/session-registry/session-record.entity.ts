@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export const SESSION_KINDS = ['cookie', 'jwt'] as const;
-export type SessionKind = (typeof SESSION_KINDS)[number];
+/** How a session signed in, shown in `GET /auth/sessions`. */
+export const SIGN_IN_METHODS = ['password', 'password+totp', 'recovery_code', 'passkey'] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 
 /**
  * One row per login, of either style: a cookie session or a refresh-token family. `id` is the
@@ -16,8 +17,9 @@ export class SessionRecord {
   @Column({ type: 'varchar', length: 36 })
   userId!: string;
 
+  /** Which style made it ('cookie', 'jwt', or a kind another module registers: session-kind.ts). */
   @Column({ type: 'varchar', length: 10 })
-  kind!: SessionKind;
+  kind!: string;
 
   @CreateDateColumn()
   createdAt!: Date;
@@ -37,6 +39,10 @@ export class SessionRecord {
 
   @Column({ type: Date, nullable: true })
   revokedAt!: Date | null;
+
+  /** Null only for sessions opened before the column existed, which signed in with a password. */
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  method!: SignInMethod | null;
 
   /**
    * The express-session id of a cookie session, to delete it from the store when the session is

@@ -1,32 +1,52 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { DiscoveryService } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, MoreThan, type Repository } from 'typeorm';
+import { In, IsNull, LessThan, MoreThan, Not, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { RefreshTokenService } from '../auth-jwt/refresh/refresh-token.service.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../auth-jwt/tokens/access-token.js';
-import { jwtConfig, sessionConfig } from '../config/config.js';
-import { SessionStoreGateway } from '../session-store/session-store.gateway.js';
+import { auditConfig, sessionConfig } from '../config/config.js';
 import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
-import { type SessionKind, SessionRecord } from './session-record.entity.js';
+import { SessionKind, type SessionKindHandler } from './session-kind.js';
+import { SessionRecord, type SignInMethod } from './session-record.entity.js';
 
 export interface OpenSession {
   userId: string;
-  kind: SessionKind;
+  kind: string;
   expiresAt: Date;
   ip?: string | null;
   userAgent?: string | null;
   storeSid?: string;
+  /** How the user proved who they are; `password` when unset. */
+  method?: SignInMethod;
 }
 
 /** Why a session ended, as the audit trail tells it. */
-export type EndReason = 'logout' | 'revoked' | 'limit' | 'replaced' | 'expired' | 'reuse' | 'forced' | 'deleted';
+export type EndReason =
+  | 'logout'
+  | 'revoked'
+  | 'limit'
+  | 'replaced'
+  | 'expired'
+  | 'reuse'
+  | 'forced'
+  | 'deleted'
+  /** A refresh of a DPoP-bound family came with a proof by another key. */
+  | 'dpop_key_mismatch'
+  | 'password_changed'
+  | 'password_reset'
+  | 'roles_changed';
+
+/** How often ended and expired records are closed and purged. */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
+/** Records closed or purged per statement: housekeeping never holds the database for long. */
+const PURGE_BATCH = 500;
 
 /** What `GET /auth/sessions` shows: never the store id or any other secret. */
 export interface SessionView {
   id: string;
-  kind: SessionKind;
+  kind: string;
+  method: SignInMethod;
   current: boolean;
   createdAt: string;
   lastSeenAt: string;
@@ -36,38 +56,65 @@ export interface SessionView {
 }
 
 /**
- * One registry of sessions for both styles. Every login opens a record here; ending a record
- * ends its credential at once, whatever its kind: the cookie session is deleted from the store,
- * the refresh family is revoked and its `sid` blacklisted so its access tokens are refused.
+ * One registry of sessions for every style. It owns the records (one per login), listing, the
+ * per-user limit, the user's cut-off and the audit of endings; what ending a session means for its
+ * credential is the business of the style that made it, registered as a `SessionKindHandler`
+ * (session-kind.ts). The registry imports no style.
+ *
+ * Ending is refusal first: the session's id is refused on every instance (the token blacklist, the
+ * one round trip every guarded request of either kind makes), then the kind ends the credential
+ * itself, then the record closes. A failure on the way leaves a record open, never a live
+ * credential behind a closed record.
  */
 @Injectable()
-export class SessionRegistry {
+export class SessionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SessionRegistry.name);
+  private readonly kinds = new Map<string, SessionKindHandler>();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(SessionRecord) private readonly records: Repository<SessionRecord>,
-    private readonly store: SessionStoreGateway,
     private readonly blacklist: TokenBlacklist,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly discovery: DiscoveryService,
     @Inject(sessionConfig.KEY) private readonly session: ConfigType<typeof sessionConfig>,
-    @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
+    @Inject(auditConfig.KEY) private readonly auditRetention: ConfigType<typeof auditConfig>,
     private readonly audit: AuditService,
   ) {}
 
-  /** Records a new login, then ends the user's oldest sessions past `SESSION_MAX_PER_USER` (both kinds count). */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: SessionKind.KEY })) {
+      const kind = this.discovery.getMetadataByDecorator(SessionKind, wrapper);
+      if (!kind || !wrapper.instance) continue;
+      if (this.kinds.has(kind)) throw new Error(`Two handlers for the session kind "${kind}"`);
+      this.kinds.set(kind, wrapper.instance as SessionKindHandler);
+    }
+    void this.purge();
+    this.timer = setInterval(() => void this.purge(), PURGE_EVERY_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Records a new login, then ends the user's oldest sessions past `SESSION_MAX_PER_USER` (every kind counts). */
   async open(input: OpenSession): Promise<SessionRecord> {
+    this.handler(input.kind);
     const now = new Date();
     const record = await this.records.save(
       this.records.create({
         id: randomUUID(),
         userId: input.userId,
         kind: input.kind,
+        // Set here, not by the column default: SQLite's default keeps whole seconds, and the
+        // absolute end of a JWT session counts from this instant.
+        createdAt: now,
         lastSeenAt: now,
         expiresAt: input.expiresAt,
         ip: input.ip?.slice(0, 64) ?? null,
         userAgent: input.userAgent?.slice(0, 512) ?? null,
         revokedAt: null,
         storeSid: input.storeSid ?? null,
+        method: input.method ?? 'password',
       }),
     );
     await this.audit.record({
@@ -76,7 +123,7 @@ export class SessionRegistry {
       sessionId: record.id,
       ip: record.ip,
       userAgent: record.userAgent,
-      detail: { style: input.kind },
+      detail: { style: input.kind, method: record.method ?? 'password' },
     });
     const live = await this.active(input.userId, now);
     const excess = live.length - this.session.maxPerUser;
@@ -97,6 +144,7 @@ export class SessionRegistry {
       .map((r) => ({
         id: r.id,
         kind: r.kind,
+        method: r.method ?? 'password',
         current: r.id === currentId,
         createdAt: r.createdAt.toISOString(),
         lastSeenAt: r.lastSeenAt.toISOString(),
@@ -117,9 +165,13 @@ export class SessionRegistry {
     );
   }
 
-  /** Whether the session is still open (not ended, not past its hard expiry). */
-  async isActive(id: string): Promise<boolean> {
-    return this.records.existsBy({ id, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+  /** The session's login time while it is open (not ended, not past its hard end), else null. */
+  async openedAt(id: string): Promise<Date | null> {
+    const record = await this.records.findOne({
+      where: { id, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      select: { id: true, createdAt: true },
+    });
+    return record?.createdAt ?? null;
   }
 
   /** Ends one of the user's own sessions. Returns false when the id is not one of theirs (a 404). */
@@ -137,28 +189,109 @@ export class SessionRegistry {
     return others.length;
   }
 
-  /** Ends every session of the user (forced logout, deletion). Returns the ended records. */
+  /** Ends every session of the user. Returns the ended records. */
   async endAll(userId: string, reason: EndReason, actorId?: string): Promise<SessionRecord[]> {
     const all = await this.openRecords(userId);
     await this.end(all, reason, actorId);
     return all;
   }
 
-  /** Marks a session ended whose credential its own module already ended (cookie logout, re-login, timeout). */
+  /**
+   * Every credential of the user issued until now, of every kind, is refused from this instant on
+   * every instance (the user's cut-off), then every session ends. A login racing this either
+   * started before the cut-off (refused, whether or not its record was listed here) or after it (a
+   * new session, listed). `forever` refuses every credential the user will ever present: deletion.
+   */
+  async revokeUser(
+    userId: string,
+    reason: EndReason,
+    options: { actorId?: string; forever?: boolean } = {},
+  ): Promise<SessionRecord[]> {
+    const now = Date.now();
+    const cutoff = options.forever ? Number.MAX_SAFE_INTEGER : now;
+    await this.blacklist.setUserCutoff(userId, cutoff, new Date(now + this.longestCredentialLifetimeMs()));
+    const ended = await this.endAll(userId, reason, options.actorId);
+    // A credential issued next (a password change's fresh sign-in) must come after the cut-off,
+    // which refuses what was issued at or before it, in whole milliseconds.
+    if (!options.forever) while (Date.now() <= cutoff) await new Promise((r) => setTimeout(r, 1));
+    return ended;
+  }
+
+  /** Closes a session whose credential its own module already ended (cookie logout, re-login, timeout). */
   async markEnded(id: string, reason: EndReason): Promise<void> {
     const record = await this.records.findOne({
       where: { id, revokedAt: IsNull() },
-      select: { id: true, userId: true },
+      select: { id: true, userId: true, kind: true },
     });
     if (!record) return;
+    await this.refuse([record]);
     await this.records.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     await this.recordEnd(record, reason);
   }
 
-  /** The moment a session stops being usable: a cookie session also ends when idle too long. */
+  /**
+   * Housekeeping, hourly: sessions past their end (a cookie session idle too long included) are
+   * closed and audited as expired, and records closed longer ago than the audit retention are
+   * deleted with their store ids, so the table holds recent history only and a login reads little.
+   */
+  async purge(now = new Date()): Promise<{ expired: number; deleted: number }> {
+    let expired = 0;
+    let deleted = 0;
+    try {
+      for (const [kind, handler] of this.kinds) {
+        const idleSince =
+          handler.idleTimeoutMs === undefined ? undefined : new Date(now.getTime() - handler.idleTimeoutMs);
+        for (;;) {
+          const batch = await this.records.find({
+            where: [
+              { kind, revokedAt: IsNull(), expiresAt: LessThan(now) },
+              ...(idleSince ? [{ kind, revokedAt: IsNull(), lastSeenAt: LessThan(idleSince) }] : []),
+            ],
+            select: { id: true, userId: true },
+            take: PURGE_BATCH,
+          });
+          if (batch.length === 0) break;
+          await this.records.update({ id: In(batch.map((r) => r.id)), revokedAt: IsNull() }, { revokedAt: now });
+          for (const r of batch) await this.recordEnd(r, 'expired');
+          expired += batch.length;
+          if (batch.length < PURGE_BATCH) break;
+        }
+      }
+      const before = new Date(now.getTime() - this.auditRetention.retentionDays * 86_400_000);
+      for (;;) {
+        const batch = await this.records.find({
+          where: { revokedAt: LessThan(before) },
+          select: { id: true },
+          take: PURGE_BATCH,
+        });
+        if (batch.length === 0) break;
+        await this.records.delete({ id: In(batch.map((r) => r.id)), revokedAt: Not(IsNull()) });
+        deleted += batch.length;
+        if (batch.length < PURGE_BATCH) break;
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'Session registry purge failed');
+    }
+    return { expired, deleted };
+  }
+
+  private handler(kind: string): SessionKindHandler {
+    const handler = this.kinds.get(kind);
+    // A programming error (a module opened a kind it did not register), not a client's.
+    if (!handler) throw new Error(`No handler registered for the session kind "${kind}"`);
+    return handler;
+  }
+
+  /** How long a refusal must last to outlive every credential that exists now, of any kind. */
+  private longestCredentialLifetimeMs(): number {
+    return Math.max(0, ...[...this.kinds.values()].map((k) => k.credentialLifetimeMs));
+  }
+
+  /** The moment a session stops being usable: a kind with an idle timeout also ends when idle too long. */
   private effectiveExpiry(r: SessionRecord): Date {
-    if (r.kind === 'jwt') return r.expiresAt;
-    return new Date(Math.min(r.expiresAt.getTime(), r.lastSeenAt.getTime() + this.session.idleTimeout * 1000));
+    const idle = this.kinds.get(r.kind)?.idleTimeoutMs;
+    if (idle === undefined) return r.expiresAt;
+    return new Date(Math.min(r.expiresAt.getTime(), r.lastSeenAt.getTime() + idle));
   }
 
   private async active(userId: string, now: Date): Promise<SessionRecord[]> {
@@ -172,18 +305,18 @@ export class SessionRegistry {
     });
   }
 
-  /** Ends the credentials first, then the records: a failure leaves the record open, never a live credential behind a closed record. */
+  /** Every instance refuses these sessions' ids from now on, as long as one of their credentials could live. */
+  private async refuse(records: Pick<SessionRecord, 'id' | 'userId' | 'kind'>[]): Promise<void> {
+    const now = Date.now();
+    for (const r of records) {
+      await this.blacklist.revokeSession(r.userId, r.id, new Date(now + this.handler(r.kind).credentialLifetimeMs));
+    }
+  }
+
   private async end(records: SessionRecord[], reason: EndReason, actorId?: string): Promise<void> {
     if (records.length === 0) return;
-    const accessTokenLifetime = (this.jwt.accessTtl + CLOCK_TOLERANCE_SECONDS) * 1000;
-    for (const r of records) {
-      if (r.kind === 'cookie') {
-        if (r.storeSid) await this.store.destroy(r.storeSid);
-      } else {
-        await this.refreshTokens.revokeFamily(r.id);
-        await this.blacklist.revokeSession(r.id, new Date(Date.now() + accessTokenLifetime));
-      }
-    }
+    await this.refuse(records);
+    for (const r of records) await this.handler(r.kind).end({ id: r.id, userId: r.userId, storeSid: r.storeSid });
     await this.records.update({ id: In(records.map((r) => r.id)) }, { revokedAt: new Date() });
     for (const r of records) await this.recordEnd(r, reason, actorId);
     this.logger.debug({ count: records.length, reason }, 'Sessions ended');
@@ -206,4 +339,5 @@ const selectAll = {
   userAgent: true,
   revokedAt: true,
   storeSid: true,
+  method: true,
 } as const;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { SESSION_KINDS, type SessionKind } from './session-record.entity.js';
+import { SIGN_IN_METHODS, type SignInMethod } from './session-record.entity.js';
 import type { SessionView } from './session-registry.service.js';
 
 export class SessionViewDto implements SessionView {
@@ -8,7 +8,8 @@ export class SessionViewDto implements SessionView {
     description: 'Public handle of the session (for a JWT session, the `sid` claim). Never a secret.',
   })
   id!: string;
-  @ApiProperty({ enum: SESSION_KINDS }) kind!: SessionKind;
+  @ApiProperty({ example: 'cookie', description: '`cookie` or `jwt`: the style that signed in' }) kind!: string;
+  @ApiProperty({ enum: SIGN_IN_METHODS, description: 'How the session signed in' }) method!: SignInMethod;
   @ApiProperty({ description: 'Whether this is the session of the request' }) current!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({

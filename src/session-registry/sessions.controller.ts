@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCookieAuth,
@@ -15,12 +15,11 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
+import { IdParam } from '../common/http/id-param.js';
 import { ApiCsrfHeader } from '../docs/api-csrf-header.decorator.js';
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../docs/swagger.js';
 import { SessionRegistry } from './session-registry.service.js';
 import { SessionViewDto } from './session-view.dto.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('sessions')
 @ApiCookieAuth(COOKIE_SCHEME)
@@ -48,8 +47,8 @@ export class SessionsController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponse, description: "Not one of the caller's open sessions" })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Cookie request without a valid X-CSRF-Token' })
-  async end(@CurrentUser() me: AuthPrincipal, @Param('id') id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.registry.endOwn(me.userId, id.toLowerCase()))) {
+  async end(@CurrentUser() me: AuthPrincipal, @IdParam('id', 'Session not found') id: string): Promise<void> {
+    if (!(await this.registry.endOwn(me.userId, id))) {
       throw new DomainError('NOT_FOUND', 'Session not found');
     }
   }

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { redisConfig, sessionConfig } from '../config/config.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { REDIS } from '../redis/redis.module.js';
+import { ReplicaAck } from '../redis/replica-ack.js';
 import { EmbeddedSessionStore } from './embedded-session-store.js';
 import { callbacks, newSession, newSid, sessionStoreContract, type StoreUnderTest } from './session-store.contract.js';
 import { SessionStoreGateway } from './session-store.gateway.js';
@@ -148,8 +149,9 @@ describe('EmbeddedSessionStore on SQLite', () => {
         { provide: DataSource, useValue: ds },
         { provide: redisConfig.KEY, useValue: { url: undefined, keyPrefix: 'auth:' } },
         { provide: sessionConfig.KEY, useValue: { absoluteTimeout: 120 } },
+        { provide: ReplicaAck, useValue: new ReplicaAck(null, 0) },
       ],
-      exports: [REDIS, DataSource, redisConfig.KEY, sessionConfig.KEY],
+      exports: [REDIS, DataSource, redisConfig.KEY, sessionConfig.KEY, ReplicaAck],
     })
     class Deps {}
     const moduleRef = await Test.createTestingModule({ imports: [Deps, SessionStoreModule] }).compile();

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { type Session, type SessionData, Store } from 'express-session';
 import type { DataSource } from 'typeorm';
+import { type Statement, statements } from '../database/statements.js';
 import { markLoaded, wasLoaded } from './loaded-session.js';
 import { cookieExpiry } from './session-expiry.js';
 
@@ -16,13 +17,13 @@ const PURGE_INTERVAL_MS = 60_000;
  *
  * Each operation is one SQL statement. `get` runs on every request that carries a session cookie:
  * a repository call costs about 100 µs there on better-sqlite3, `dataSource.query` about 13 µs,
- * and a statement prepared once on the driver about 8 µs, which is what SQLite uses here.
+ * and a statement prepared once on the driver about 8 µs, which is what `statement()` runs.
  *
  * The store lives as long as its DataSource (one app), and must be created after the migrations ran.
  */
 export class EmbeddedSessionStore extends Store {
   private readonly logger = new Logger(EmbeddedSessionStore.name);
-  private readonly sql: SqlRunner;
+  private readonly sql: Record<keyof typeof SQL, Statement>;
   private timer: NodeJS.Timeout | undefined;
 
   /** @param defaultTtlSeconds the lifetime of a session whose cookie has no `expires` (a browser-session cookie). */
@@ -31,10 +32,7 @@ export class EmbeddedSessionStore extends Store {
     private readonly defaultTtlSeconds: number,
   ) {
     super();
-    const type = dataSource.options.type;
-    if (type === 'better-sqlite3') this.sql = sqliteRunner(dataSource);
-    else if (type === 'postgres') this.sql = postgresRunner(dataSource);
-    else throw new Error(`The embedded session store does not support the ${type} driver`);
+    this.sql = statements(dataSource, SQL);
   }
 
   /** Missing, or past its expiry even if the purge has not run yet: `null` either way. */
@@ -52,7 +50,7 @@ export class EmbeddedSessionStore extends Store {
   }
 
   override destroy(sid: string, cb?: Callback): void {
-    settle(this.sql.write('destroy', [sid]), cb);
+    settle(this.write('destroy', [sid]), cb);
   }
 
   /**
@@ -67,7 +65,7 @@ export class EmbeddedSessionStore extends Store {
 
   /** Deletes every expired row. */
   purgeExpired(): Promise<void> {
-    return this.sql.write('purge', [Date.now()]);
+    return this.write('purge', [Date.now()]);
   }
 
   /** Purges now, then every minute on a timer that does not keep the process alive. */
@@ -86,18 +84,22 @@ export class EmbeddedSessionStore extends Store {
   }
 
   private async find(sid: string): Promise<SessionData | null> {
-    const data = await this.sql.read(sid, Date.now());
+    const data = (await this.sql.read.rows<{ data: string }>([sid, Date.now()]))[0]?.data;
     return data === undefined ? null : (JSON.parse(data) as SessionData);
   }
 
   private save(sid: string, session: SessionData): Promise<void> {
     const expiresAt = cookieExpiry(session) ?? Date.now() + this.defaultTtlSeconds * 1000;
     // A session already past its expiry is as good as ended (connect-redis does the same).
-    if (expiresAt <= Date.now()) return this.sql.write('destroy', [sid]);
+    if (expiresAt <= Date.now()) return this.write('destroy', [sid]);
     const data = JSON.stringify(session);
     return wasLoaded(session)
-      ? this.sql.write('update', [data, expiresAt, sid])
-      : this.sql.write('upsert', [sid, data, expiresAt]);
+      ? this.write('update', [data, expiresAt, sid])
+      : this.write('upsert', [sid, data, expiresAt]);
+  }
+
+  private async write(name: Write, params: unknown[]): Promise<void> {
+    await this.sql[name].changes(params);
   }
 }
 
@@ -114,68 +116,13 @@ function settle<T>(work: Promise<T>, cb: Callback<T> | undefined): void {
 
 type Write = 'upsert' | 'update' | 'destroy' | 'purge';
 
-/** The statements, with the placeholder syntax of the driver (the only difference between the two). */
-function statements(p: (i: number) => string): { read: string } & Record<Write, string> {
-  return {
-    read: `SELECT "data" FROM "http_sessions" WHERE "sid" = ${p(1)} AND "expiresAt" > ${p(2)}`,
-    upsert:
-      `INSERT INTO "http_sessions" ("sid", "data", "expiresAt") VALUES (${p(1)}, ${p(2)}, ${p(3)}) ` +
-      `ON CONFLICT ("sid") DO UPDATE SET "data" = excluded."data", "expiresAt" = excluded."expiresAt"`,
-    update: `UPDATE "http_sessions" SET "data" = ${p(1)}, "expiresAt" = ${p(2)} WHERE "sid" = ${p(3)}`,
-    destroy: `DELETE FROM "http_sessions" WHERE "sid" = ${p(1)}`,
-    purge: `DELETE FROM "http_sessions" WHERE "expiresAt" <= ${p(1)}`,
-  };
-}
-
-interface SqlRunner {
-  /** The `data` of the live session `sid`, if any. */
-  read(sid: string, now: number): Promise<string | undefined>;
-  write(statement: Write, params: unknown[]): Promise<void>;
-}
-
-/** What this file uses of better-sqlite3 (its types are not installed). */
-interface SqliteStatement {
-  get(...params: unknown[]): unknown;
-  run(...params: unknown[]): unknown;
-  pluck(): SqliteStatement;
-}
-
-/** better-sqlite3: statements prepared once on TypeORM's own connection, run synchronously. */
-function sqliteRunner(dataSource: DataSource): SqlRunner {
-  const db = (dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): SqliteStatement } })
-    .databaseConnection;
-  const sql = statements(() => '?');
-  const read = db.prepare(sql.read).pluck();
-  const writes: Record<Write, SqliteStatement> = {
-    upsert: db.prepare(sql.upsert),
-    update: db.prepare(sql.update),
-    destroy: db.prepare(sql.destroy),
-    purge: db.prepare(sql.purge),
-  };
-  return {
-    read: (sid, now) => attempt(() => read.get(sid, now) as string | undefined),
-    write: (statement, params) =>
-      attempt(() => {
-        writes[statement].run(...params);
-      }),
-  };
-}
-
-/** Runs a synchronous driver call, turning its exception (a closed database, a busy timeout) into a rejection. */
-function attempt<T>(call: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(call()));
-}
-
-/** PostgreSQL: `dataSource.query` on the pool, with `$n` placeholders. */
-function postgresRunner(dataSource: DataSource): SqlRunner {
-  const sql = statements((i) => `$${i}`);
-  return {
-    read: async (sid, now) => {
-      const rows = await dataSource.query<{ data: string }[]>(sql.read, [sid, now]);
-      return rows[0]?.data;
-    },
-    write: async (statement, params) => {
-      await dataSource.query(sql[statement], params);
-    },
-  };
-}
+/** The statements, in SQL both databases accept (`?` placeholders), run by `statements()`. */
+const SQL: { read: string } & Record<Write, string> = {
+  read: `SELECT "data" FROM "http_sessions" WHERE "sid" = ? AND "expiresAt" > ?`,
+  upsert:
+    `INSERT INTO "http_sessions" ("sid", "data", "expiresAt") VALUES (?, ?, ?) ` +
+    `ON CONFLICT ("sid") DO UPDATE SET "data" = excluded."data", "expiresAt" = excluded."expiresAt"`,
+  update: `UPDATE "http_sessions" SET "data" = ?, "expiresAt" = ? WHERE "sid" = ?`,
+  destroy: `DELETE FROM "http_sessions" WHERE "sid" = ?`,
+  purge: `DELETE FROM "http_sessions" WHERE "expiresAt" <= ?`,
+};

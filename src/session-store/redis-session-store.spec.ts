@@ -5,10 +5,12 @@ import type { SessionData } from 'express-session';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 import { DataSource } from 'typeorm';
-import { redisConfig, sessionConfig } from '../config/config.js';
-import { REDIS, type Redis } from '../redis/redis.module.js';
+import { parseRedisUrl, redisConfig, sessionConfig } from '../config/config.js';
+import { deleteKeys } from '../redis/keyspace.js';
+import { createRedis, REDIS, type Redis } from '../redis/redis.module.js';
+import { ReplicaAck } from '../redis/replica-ack.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { callbacks, newSession, newSid, sessionStoreContract, type StoreUnderTest } from './session-store.contract.js';
 import { SessionStoreGateway } from './session-store.gateway.js';
@@ -19,8 +21,8 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
 const runPrefix = `test:${randomUUID()}:`;
 
 /** A client set up like the app's shared one: it fails at once while Redis is away, never queues. */
-async function connectClient(url = REDIS_URL): Promise<Redis> {
-  const client: Redis = createClient({
+async function connectClient(url = REDIS_URL): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({
     url,
     disableOfflineQueue: true,
     socket: { connectTimeout: 1000, reconnectStrategy: () => 50 },
@@ -30,50 +32,62 @@ async function connectClient(url = REDIS_URL): Promise<Redis> {
   return client;
 }
 
-async function deleteKeys(client: Redis, prefix: string): Promise<void> {
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-    if (keys.length > 0) await client.del(keys);
-  }
-}
-
 const get = (store: RedisSessionStore, sid: string) => callbacks(store).get(sid);
 const set = (store: RedisSessionStore, sid: string, value: SessionData) => callbacks(store).set(sid, value);
 const destroy = (store: RedisSessionStore, sid: string) => callbacks(store).destroy(sid);
 
-sessionStoreContract('Redis', async (ttl): Promise<StoreUnderTest> => {
-  const prefix = `${runPrefix}contract:sess:`;
-  let client = await connectClient();
-  const subject: StoreUnderTest = {
-    store: new RedisSessionStore(client, prefix, ttl),
-    storedExpiry: async (sid) => {
-      const at = await client.pExpireTime(prefix + sid);
-      return at === -2 ? null : at; // -2: no such key; -1 (no expiry) fails every range check
-    },
-    restart: async () => {
-      await client.close();
-      client = await connectClient();
-      subject.store = new RedisSessionStore(client, prefix, ttl);
-    },
-    close: async () => {
-      await deleteKeys(client, prefix);
-      await client.close();
-    },
-  };
-  return subject;
-});
+/** A client set up as the app sets up its own for this URL (one server or a cluster). */
+async function appClient(url: string): Promise<Redis> {
+  const client = createRedis(parseRedisUrl(url));
+  const events = client as unknown as { on(e: string, f: () => void): void };
+  events.on('error', () => undefined);
+  events.on('node-error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+function contractOn(name: string, url: string, replicas: number): void {
+  sessionStoreContract(name, async (ttl): Promise<StoreUnderTest> => {
+    const prefix = `${runPrefix}contract:sess:`;
+    let client = await appClient(url);
+    const open = (): RedisSessionStore => new RedisSessionStore(client, prefix, ttl, new ReplicaAck(client, replicas));
+    const subject: StoreUnderTest = {
+      store: open(),
+      storedExpiry: async (sid) => {
+        const at = await client.pExpireTime((subject.store as RedisSessionStore).key(sid));
+        return at === -2 ? null : at; // -2: no such key; -1 (no expiry) fails every range check
+      },
+      restart: async () => {
+        await client.close();
+        client = await appClient(url);
+        subject.store = open();
+      },
+      close: async () => {
+        await deleteKeys(client, `${prefix}*`);
+        await client.close();
+      },
+    };
+    return subject;
+  });
+}
+
+contractOn('Redis', REDIS_URL, 0);
+// On the cluster every write also waits for its replica (the default there): the contract holds with it.
+const clusterUrl = process.env.TEST_REDIS_CLUSTER_URL;
+if (clusterUrl) contractOn('Redis Cluster', clusterUrl, 1);
 
 describe('RedisSessionStore', () => {
-  let client: Redis;
+  let client: RedisClientType;
 
   beforeAll(async () => {
     client = await connectClient();
   });
   afterAll(async () => {
-    await deleteKeys(client, runPrefix);
+    await deleteKeys(client, `${runPrefix}*`);
     await client.close();
   });
 
-  it('keeps each session under the prefix, with a TTL', async () => {
+  it('keeps each session under the prefix, tagged by its id, with a TTL', async () => {
     const prefix = `${runPrefix}keys:sess:`;
     const store = new RedisSessionStore(client, prefix, 3600);
     const sid = newSid();
@@ -81,8 +95,8 @@ describe('RedisSessionStore', () => {
 
     const keys: string[] = [];
     for await (const batch of client.scanIterator({ MATCH: `${runPrefix}keys:*`, COUNT: 500 })) keys.push(...batch);
-    expect(keys).toEqual([prefix + sid]);
-    const ttl = await client.pTTL(prefix + sid);
+    expect(keys).toEqual([`${prefix}{s:${sid}}`]);
+    const ttl = await client.pTTL(`${prefix}{s:${sid}}`);
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(61_000);
   });
@@ -97,8 +111,9 @@ describe('RedisSessionStore', () => {
         { provide: DataSource, useValue: null },
         { provide: redisConfig.KEY, useValue: { url: REDIS_URL, keyPrefix } },
         { provide: sessionConfig.KEY, useValue: { absoluteTimeout: 120 } },
+        { provide: ReplicaAck, useValue: new ReplicaAck(null, 0) },
       ],
-      exports: [REDIS, DataSource, redisConfig.KEY, sessionConfig.KEY],
+      exports: [REDIS, DataSource, redisConfig.KEY, sessionConfig.KEY, ReplicaAck],
     })
     class Deps {}
     const moduleRef = await Test.createTestingModule({ imports: [Deps, SessionStoreModule] }).compile();
@@ -109,7 +124,7 @@ describe('RedisSessionStore', () => {
     const sid = newSid();
     await set(gateway.store as RedisSessionStore, sid, newSession(null, { user: 'u-1' }));
     // The configured absolute timeout is the TTL of a session whose cookie has no expiry.
-    const ttl = await client.pTTL(`${keyPrefix}sess:${sid}`);
+    const ttl = await client.pTTL(`${keyPrefix}sess:{s:${sid}}`);
     expect(ttl).toBeGreaterThan(115_000);
     expect(ttl).toBeLessThanOrEqual(120_000);
     await moduleRef.close();
@@ -119,7 +134,7 @@ describe('RedisSessionStore', () => {
     // A TCP relay to the real server, cut to make Redis unreachable for one client only.
     let relay: Server;
     const sockets = new Set<Socket>();
-    let relayed: Redis;
+    let relayed: RedisClientType;
 
     beforeAll(async () => {
       relay = createServer((inbound) => {

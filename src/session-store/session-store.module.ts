@@ -4,6 +4,7 @@ import type { Store } from 'express-session';
 import { DataSource } from 'typeorm';
 import { redisConfig, sessionConfig } from '../config/config.js';
 import { REDIS, type Redis } from '../redis/redis.module.js';
+import { ReplicaAck } from '../redis/replica-ack.js';
 import { EmbeddedSessionStore } from './embedded-session-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { SESSION_STORE } from './session-store.constants.js';
@@ -18,14 +19,15 @@ import { SessionStoreGateway } from './session-store.gateway.js';
   providers: [
     {
       provide: SESSION_STORE,
-      inject: [REDIS, redisConfig.KEY, sessionConfig.KEY, DataSource],
+      inject: [REDIS, redisConfig.KEY, sessionConfig.KEY, DataSource, ReplicaAck],
       useFactory: async (
         redis: Redis | null,
         redisCfg: ConfigType<typeof redisConfig>,
         sessionCfg: ConfigType<typeof sessionConfig>,
         dataSource: DataSource,
+        ack: ReplicaAck,
       ): Promise<Store> => {
-        if (redis) return new RedisSessionStore(redis, `${redisCfg.keyPrefix}sess:`, sessionCfg.absoluteTimeout);
+        if (redis) return new RedisSessionStore(redis, `${redisCfg.keyPrefix}sess:`, sessionCfg.absoluteTimeout, ack);
         const store = new EmbeddedSessionStore(dataSource, sessionCfg.absoluteTimeout);
         await store.startPurging();
         return store;

@@ -33,7 +33,12 @@ function sqliteOptions(file: string): DataSourceOptions {
 
 async function openStore(options: DataSourceOptions, cleanup: () => Promise<void>): Promise<ContractStore> {
   const counter = new QueryCounter();
-  const ds = await connect(options, counter);
+  // On better-sqlite3 the hot statements run on the driver itself (database/statements.ts), past
+  // TypeORM's logger: the driver's own `verbose` hook sees every statement it runs.
+  const ds =
+    options.type === 'better-sqlite3'
+      ? await connect({ ...options, verbose: () => counter.logQuery() }, new QueryCounter())
+      : await connect(options, counter);
   const others: DataSource[] = [];
   return {
     blacklist: new EmbeddedTokenBlacklist(ds.getRepository(TokenRevocation)),

@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { type DataSource, LessThanOrEqual, type Repository } from 'typeorm';
+import { LessThanOrEqual, type Repository } from 'typeorm';
+import { type Statement, statements } from '../database/statements.js';
 import { type AccessTokenRef, TokenBlacklist } from './token-blacklist.js';
 import { TokenRevocation } from './token-revocation.entity.js';
 import { expiryMs, wholeCutoffMs } from './times.js';
@@ -7,10 +8,9 @@ import { expiryMs, wholeCutoffMs } from './times.js';
 const T = '"token_revocations"';
 
 /**
- * Plain SQL both SQLite (3.24+) and PostgreSQL accept; `?` becomes `$n` on PostgreSQL. Each is one
- * statement through `DataSource.query`, which on better-sqlite3 reuses a cached prepared statement:
- * the per-request check costs about ten microseconds (half of it TypeORM's), where a QueryBuilder
- * would cost tens.
+ * Plain SQL both SQLite (3.24+) and PostgreSQL accept, each one statement (`statement()`: prepared
+ * once on better-sqlite3, `?` numbered on PostgreSQL), where a QueryBuilder would cost tens of
+ * microseconds on every guarded request.
  */
 const SQL = {
   // One statement covers the three keys, each an equality lookup on the primary key. (A single
@@ -38,8 +38,7 @@ const PURGE_INTERVAL_MS = 60_000;
  */
 export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EmbeddedTokenBlacklist.name);
-  private readonly dataSource: DataSource;
-  private readonly sql: typeof SQL;
+  private readonly sql: Record<keyof typeof SQL, Statement>;
   private timer: NodeJS.Timeout | undefined;
   private purging = false;
 
@@ -48,13 +47,7 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
     private readonly purgeIntervalMs = PURGE_INTERVAL_MS,
   ) {
     super();
-    this.dataSource = repository.manager.dataSource;
-    const postgres = this.dataSource.options.type === 'postgres';
-    const numbered = (sql: string): string => {
-      let n = 0;
-      return postgres ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-    };
-    this.sql = { isRevoked: numbered(SQL.isRevoked), revoke: numbered(SQL.revoke), cutoff: numbered(SQL.cutoff) };
+    this.sql = statements(repository.manager.dataSource, SQL);
   }
 
   async onModuleInit(): Promise<void> {
@@ -69,11 +62,12 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
     this.timer = undefined;
   }
 
-  async revokeToken(jti: string, expiresAt: Date): Promise<void> {
+  // The table is keyed by the entry alone: one database has no slots to keep a user's entries together.
+  async revokeToken(_userId: string, jti: string, expiresAt: Date): Promise<void> {
     await this.revoke('jti', jti, expiresAt);
   }
 
-  async revokeSession(sid: string, expiresAt: Date): Promise<void> {
+  async revokeSession(_userId: string, sid: string, expiresAt: Date): Promise<void> {
     await this.revoke('sid', sid, expiresAt);
   }
 
@@ -83,7 +77,7 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
     const now = Date.now();
     // Nothing issued at or before the cut-off can still be alive after keepUntil.
     if (until <= now) return;
-    await this.dataSource.query(this.sql.cutoff, [userId, cutoff, until, now, now]);
+    await this.sql.cutoff.changes([userId, cutoff, until, now, now]);
   }
 
   async isRevoked(token: AccessTokenRef): Promise<boolean> {
@@ -92,8 +86,9 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
     // A NaN would match no cut-off: fail closed rather than let a malformed token through.
     if (!Number.isFinite(issuedAtMs)) return true;
     const now = Date.now();
-    const rows = await this.dataSource.query<unknown[]>(this.sql.isRevoked, [
-      token.jti,
+    const rows = await this.sql.isRevoked.rows([
+      // NULL equals nothing: a cookie session has no jti to look up.
+      token.jti ?? null,
       now,
       token.sid,
       now,
@@ -113,7 +108,7 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
     const until = expiryMs(expiresAt);
     // A token already past its expiry is refused anyway.
     if (until <= Date.now()) return;
-    await this.dataSource.query(this.sql.revoke, [kind, key, until]);
+    await this.sql.revoke.changes([kind, key, until]);
   }
 
   /** One purge at a time; a failure is logged and retried on the next tick. */

@@ -2,60 +2,105 @@ import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHANNELS, createClient } from 'redis';
+import { CHANNELS, createClient, type RedisClientType, type RedisClusterType } from 'redis';
 import { DomainError } from '../common/errors.js';
-import type { Redis } from '../redis/redis.module.js';
+import { parseRedisUrl } from '../config/config.js';
+import { deleteKeys } from '../redis/keyspace.js';
+import { createRedis, type Redis } from '../redis/redis.module.js';
+import { ReplicaAck } from '../redis/replica-ack.js';
 import { RedisTokenBlacklist } from './redis-token-blacklist.js';
 import { describeTokenBlacklistContract } from './token-blacklist.contract.js';
 import type { TokenBlacklist } from './token-blacklist.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The test Redis Cluster (`.ci/run` starts it; jest.config.js sets the default). */
+const CLUSTER_URL = process.env.TEST_REDIS_CLUSTER_URL;
 /** The start event of node-redis' command TracingChannel, published as each command is sent. */
 const COMMAND_STARTS = `tracing:${CHANNELS.TRACE_COMMAND}:start`;
 
-async function connectedClient(url = REDIS_URL): Promise<Redis> {
-  const client: Redis = createClient({ url, disableOfflineQueue: true });
+async function connectedClient(url = REDIS_URL): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({ url, disableOfflineQueue: true });
   client.on('error', () => {});
   await client.connect();
   return client;
 }
 
-/** Deletes every key of this run; SCAN, not KEYS, as on any shared Redis. */
-async function deleteKeys(client: Redis, prefix: string): Promise<void> {
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
-    if (keys.length > 0) await client.del(keys);
-  }
+/** A client set up as the app sets up its own for this URL (one server or a cluster). */
+async function appClient(url: string): Promise<Redis> {
+  const client = createRedis(parseRedisUrl(url));
+  (client as unknown as { on(e: string, f: () => void): void }).on('error', () => {});
+  (client as unknown as { on(e: string, f: () => void): void }).on('node-error', () => {});
+  await client.connect();
+  return client;
 }
 
-describeTokenBlacklistContract('Redis', async () => {
-  const prefix = `test:${randomUUID()}:`;
-  const client = await connectedClient();
-  // Counts the commands node-redis sends, through its diagnostics channel (no MONITOR, nothing
-  // replaced). The count is process-wide: while a check runs, this file sends nothing else.
-  let sent = 0;
-  const count = (): void => {
-    sent++;
-  };
-  subscribe(COMMAND_STARTS, count);
-  const others: Redis[] = [];
-  return {
-    blacklist: new RedisTokenBlacklist(client, prefix),
-    roundTrips: () => sent,
-    holds: async (kind, key) => (await client.exists(`${prefix}bl:${kind}:${key}`)) === 1,
-    purgeDeletes: false,
-    reopen: async () => {
-      const other = await connectedClient();
-      others.push(other);
-      return new RedisTokenBlacklist(other, prefix);
-    },
-    close: async () => {
-      unsubscribe(COMMAND_STARTS, count);
-      await deleteKeys(client, prefix);
-      for (const other of others) other.destroy();
-      client.destroy();
-    },
-  };
-});
+function contractOn(name: string, url: string, replicas: number): void {
+  describeTokenBlacklistContract(name, async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const client = await appClient(url);
+    const ack = new ReplicaAck(client, replicas);
+    // Counts the commands node-redis sends, through its diagnostics channel (no MONITOR, nothing
+    // replaced). The count is process-wide: while a check runs, this file sends nothing else.
+    let sent = 0;
+    const count = (): void => {
+      sent++;
+    };
+    subscribe(COMMAND_STARTS, count);
+    const others: Redis[] = [];
+    const blacklist = new RedisTokenBlacklist(client, prefix, ack);
+    return {
+      blacklist,
+      roundTrips: () => sent,
+      holds: async (kind, key, userId) =>
+        (await client.exists(blacklist.key(kind, userId, kind === 'user' ? undefined : key))) === 1,
+      purgeDeletes: false,
+      reopen: async () => {
+        const other = await appClient(url);
+        others.push(other);
+        return new RedisTokenBlacklist(other, prefix, new ReplicaAck(other, replicas));
+      },
+      close: async () => {
+        unsubscribe(COMMAND_STARTS, count);
+        await deleteKeys(client, `${prefix}*`);
+        for (const other of others) other.destroy();
+        client.destroy();
+      },
+    };
+  });
+}
+
+contractOn('Redis', REDIS_URL, 0);
+// On the cluster every write also waits for its replica (the default there): the contract holds with it.
+if (CLUSTER_URL) {
+  contractOn('Redis Cluster', CLUSTER_URL, 1);
+
+  describe('RedisTokenBlacklist keys on a cluster', () => {
+    it("puts a user's jti, sid and cut-off entries in one slot, so the check is one command on one master", async () => {
+      const client = await appClient(CLUSTER_URL);
+      try {
+        const bl = new RedisTokenBlacklist(client, 'auth:');
+        const slot = (key: string): Promise<number> =>
+          (client as RedisClusterType).sendCommand<number>(key, true, ['CLUSTER', 'KEYSLOT', key]);
+        const users = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+        const slotsPerUser = await Promise.all(
+          users.map(
+            async (u) =>
+              new Set(
+                await Promise.all(
+                  [bl.key('jti', u, randomUUID()), bl.key('sid', u, randomUUID()), bl.key('user', u)].map(slot),
+                ),
+              ),
+          ),
+        );
+        for (const slots of slotsPerUser) expect(slots.size).toBe(1);
+        // …and users spread over the slots (four users in one slot would be a broken tag).
+        expect(new Set(slotsPerUser.map((s) => [...s][0])).size).toBeGreaterThan(1);
+      } finally {
+        client.destroy();
+      }
+    });
+  });
+}
 
 /** A TCP hop in front of the real Redis that the test can take away, as a network failure would. */
 class CuttableProxy {
@@ -90,8 +135,8 @@ async function expectUnavailable(bl: TokenBlacklist): Promise<void> {
   const until = new Date(Date.now() + 60_000);
   for (const call of [
     () => bl.isRevoked(t),
-    () => bl.revokeToken(t.jti, until),
-    () => bl.revokeSession(t.sid, until),
+    () => bl.revokeToken(t.sub, t.jti, until),
+    () => bl.revokeSession(t.sub, t.sid, until),
     () => bl.setUserCutoff(t.sub, t.issuedAtMs, until),
     () => bl.purgeExpired(),
   ]) {
@@ -106,7 +151,7 @@ async function expectUnavailable(bl: TokenBlacklist): Promise<void> {
 
 describe('RedisTokenBlacklist when Redis is unreachable', () => {
   it('rejects every call with UNAVAILABLE when it never connected (closed port)', async () => {
-    const client: Redis = createClient({
+    const client: RedisClientType = createClient({
       url: 'redis://127.0.0.1:1',
       disableOfflineQueue: true,
       socket: { reconnectStrategy: false },
@@ -120,7 +165,7 @@ describe('RedisTokenBlacklist when Redis is unreachable', () => {
     const prefix = `test:${randomUUID()}:`;
     const proxy = new CuttableProxy();
     await proxy.start();
-    const client: Redis = createClient({
+    const client: RedisClientType = createClient({
       url: `redis://127.0.0.1:${proxy.port}`,
       // As the app's client: no queueing while offline, reconnect in the background.
       disableOfflineQueue: true,
@@ -131,7 +176,7 @@ describe('RedisTokenBlacklist when Redis is unreachable', () => {
     const bl = new RedisTokenBlacklist(client, prefix);
     const t = { jti: randomUUID(), sid: randomUUID(), sub: randomUUID(), issuedAtMs: Date.now() };
     try {
-      await bl.revokeToken(t.jti, new Date(Date.now() + 60_000));
+      await bl.revokeToken(t.sub, t.jti, new Date(Date.now() + 60_000));
       await expect(bl.isRevoked(t)).resolves.toBe(true);
 
       await proxy.cut();
@@ -146,34 +191,35 @@ describe('RedisTokenBlacklist when Redis is unreachable', () => {
       client.destroy();
       await proxy.cut();
       const cleaner = await connectedClient();
-      await deleteKeys(cleaner, prefix);
+      await deleteKeys(cleaner, `${prefix}*`);
       cleaner.destroy();
     }
   });
 });
 
 describe('RedisTokenBlacklist keys', () => {
-  let client: Redis;
+  let client: RedisClientType;
   const prefix = `test:${randomUUID()}:`;
   beforeAll(async () => {
     client = await connectedClient();
   });
   afterAll(async () => {
-    await deleteKeys(client, prefix);
+    await deleteKeys(client, `${prefix}*`);
     client.destroy();
   });
 
-  it('writes one key per entry under the prefix, expiring at the given instant', async () => {
+  it('writes one key per entry under the prefix, tagged by its user, expiring at the given instant', async () => {
     const bl = new RedisTokenBlacklist(client, prefix);
     const until = Date.now() + 60_000;
-    await bl.revokeToken('j1', new Date(until));
-    await bl.revokeSession('s1', new Date(until));
+    await bl.revokeToken('u1', 'j1', new Date(until));
+    await bl.revokeSession('u1', 's1', new Date(until));
     await bl.setUserCutoff('u1', 1234, new Date(until));
-    for (const key of ['bl:jti:j1', 'bl:sid:s1', 'bl:user:u1']) {
+    const keys = ['bl:jti:{u:u1}:j1', 'bl:sid:{u:u1}:s1', 'bl:user:{u:u1}'];
+    for (const key of keys) {
       expect(await client.sendCommand(['PEXPIRETIME', `${prefix}${key}`])).toBe(until);
     }
-    expect(await client.get(`${prefix}bl:user:u1`)).toBe('1234');
+    expect(await client.get(`${prefix}bl:user:{u:u1}`)).toBe('1234');
     await bl.setUserCutoff('u1', Number.MAX_SAFE_INTEGER, new Date(until));
-    expect(await client.get(`${prefix}bl:user:u1`)).toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(await client.get(`${prefix}bl:user:{u:u1}`)).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 });

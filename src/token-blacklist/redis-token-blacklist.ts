@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ErrorReply } from 'redis';
 import { DomainError } from '../common/errors.js';
+import { userTag } from '../redis/keys.js';
 import type { Redis } from '../redis/redis.module.js';
+import { ReplicaAck, ReplicaAckError } from '../redis/replica-ack.js';
 import { type AccessTokenRef, TokenBlacklist } from './token-blacklist.js';
 import { expiryMs, wholeCutoffMs } from './times.js';
 
@@ -27,52 +29,56 @@ return 0
  * The blacklist in Redis, shared by every instance: one key per entry, expiring with PEXPIREAT at
  * the moment it stops mattering, so Redis itself keeps the size bounded by live tokens.
  *
+ * Every key carries its user's hash tag (`keys.ts`): a token's jti entry, its session's sid entry
+ * and its user's cut-off live in one slot of a cluster, so `isRevoked` is one `MGET` on one master.
+ * Writes wait for the configured replicas (`ReplicaAck`): a revocation a failover could lose is
+ * reported as a failure, not a success.
+ *
  * Fails closed: when Redis cannot answer, every method rejects with `UNAVAILABLE` (a 503), never
  * resolves "not revoked" — a token that might be revoked must not pass.
  */
 export class RedisTokenBlacklist extends TokenBlacklist {
   private readonly logger = new Logger(RedisTokenBlacklist.name);
-  private readonly jtiPrefix: string;
-  private readonly sidPrefix: string;
-  private readonly userPrefix: string;
 
   constructor(
     private readonly redis: Redis,
-    keyPrefix: string,
+    private readonly keyPrefix: string,
+    private readonly ack: ReplicaAck = new ReplicaAck(redis, 0),
   ) {
     super();
-    this.jtiPrefix = `${keyPrefix}bl:jti:`;
-    this.sidPrefix = `${keyPrefix}bl:sid:`;
-    this.userPrefix = `${keyPrefix}bl:user:`;
   }
 
-  async revokeToken(jti: string, expiresAt: Date): Promise<void> {
-    await this.upsertMax(this.jtiPrefix + jti, 1, expiryMs(expiresAt));
+  /** `<prefix>bl:jti:{u:<user>}:<jti>`, `<prefix>bl:sid:{u:<user>}:<sid>`, `<prefix>bl:user:{u:<user>}`. */
+  key(kind: 'jti' | 'sid' | 'user', userId: string, id?: string): string {
+    const tagged = `${this.keyPrefix}bl:${kind}:${userTag(userId)}`;
+    return id === undefined ? tagged : `${tagged}:${id}`;
   }
 
-  async revokeSession(sid: string, expiresAt: Date): Promise<void> {
-    await this.upsertMax(this.sidPrefix + sid, 1, expiryMs(expiresAt));
+  async revokeToken(userId: string, jti: string, expiresAt: Date): Promise<void> {
+    await this.upsertMax(this.key('jti', userId, jti), 1, expiryMs(expiresAt));
+  }
+
+  async revokeSession(userId: string, sid: string, expiresAt: Date): Promise<void> {
+    await this.upsertMax(this.key('sid', userId, sid), 1, expiryMs(expiresAt));
   }
 
   async setUserCutoff(userId: string, cutoffMs: number, keepUntil: Date): Promise<void> {
-    await this.upsertMax(this.userPrefix + userId, wholeCutoffMs(cutoffMs), expiryMs(keepUntil));
+    await this.upsertMax(this.key('user', userId), wholeCutoffMs(cutoffMs), expiryMs(keepUntil));
   }
 
   async isRevoked(token: AccessTokenRef): Promise<boolean> {
     // A NaN would match no cut-off: fail closed rather than let a malformed token through.
     if (!Number.isFinite(token.issuedAtMs)) return true;
+    const keys = [this.key('user', token.sub), this.key('sid', token.sub, token.sid)];
+    if (token.jti !== undefined) keys.push(this.key('jti', token.sub, token.jti));
     let values: (string | null)[];
     try {
-      values = await this.redis.mGet([
-        this.jtiPrefix + token.jti,
-        this.sidPrefix + token.sid,
-        this.userPrefix + token.sub,
-      ]);
+      values = await this.redis.mGet(keys);
     } catch (err) {
       throw this.unavailable(err);
     }
-    const cutoff = values[2];
-    return values[0] != null || values[1] != null || (cutoff != null && token.issuedAtMs <= Number(cutoff));
+    const [cutoff, ...entries] = values;
+    return entries.some((v) => v != null) || (cutoff != null && token.issuedAtMs <= Number(cutoff));
   }
 
   /** Redis expires the keys itself; this only reports whether it could. */
@@ -85,14 +91,16 @@ export class RedisTokenBlacklist extends TokenBlacklist {
     if (untilMs <= Date.now()) return;
     try {
       await this.redis.eval(UPSERT_MAX, { keys: [key], arguments: [String(value), String(untilMs)] });
+      await this.ack.confirm(key);
     } catch (err) {
       throw this.unavailable(err);
     }
   }
 
   private unavailable(err: unknown): DomainError {
-    // Connection trouble is already logged by the Redis module; an error reply is a bug worth a line.
-    if (err instanceof ErrorReply) this.logger.error(`Redis error: ${err.message}`);
+    // Connection trouble is already logged by the Redis module; an error reply or a write the
+    // replicas did not take is worth a line.
+    if (err instanceof ErrorReply || err instanceof ReplicaAckError) this.logger.error(`Redis: ${err.message}`);
     return new DomainError('UNAVAILABLE', 'Service unavailable');
   }
 }

@@ -8,8 +8,8 @@ export interface ContractStore {
   blacklist: TokenBlacklist;
   /** Queries or commands sent to the store so far. */
   roundTrips(): number;
-  /** Whether the store still physically holds this entry (expired or not). */
-  holds(kind: 'jti' | 'sid' | 'user', key: string): Promise<boolean>;
+  /** Whether the store still physically holds this entry of this user (expired or not). */
+  holds(kind: 'jti' | 'sid' | 'user', key: string, userId: string): Promise<boolean>;
   /** true where `purgeExpired` deletes the expired entries itself (the embedded store). */
   purgeDeletes: boolean;
   /** Another blacklist on a new connection to the same data: a restart, or a second instance. */
@@ -21,8 +21,14 @@ const HOUR = 3_600_000;
 const inMs = (ms: number): Date => new Date(Date.now() + ms);
 
 /** A token with fresh ids, issued now unless said otherwise. */
-function token(overrides: Partial<AccessTokenRef> = {}): AccessTokenRef {
-  return { jti: randomUUID(), sid: randomUUID(), sub: randomUUID(), issuedAtMs: Date.now(), ...overrides };
+function token(overrides: Partial<AccessTokenRef> = {}): AccessTokenRef & { jti: string } {
+  return {
+    sid: randomUUID(),
+    sub: randomUUID(),
+    issuedAtMs: Date.now(),
+    ...overrides,
+    jti: overrides.jti ?? randomUUID(),
+  };
 }
 
 /** The behaviour every `TokenBlacklist` implementation must show, on its real store. */
@@ -40,14 +46,14 @@ export function describeTokenBlacklistContract(name: string, open: () => Promise
 
     it('refuses a revoked jti and passes other tokens of the same session and user', async () => {
       const t = token();
-      await bl.revokeToken(t.jti, inMs(HOUR));
+      await bl.revokeToken(t.sub, t.jti, inMs(HOUR));
       await expect(bl.isRevoked(t)).resolves.toBe(true);
       await expect(bl.isRevoked({ ...t, jti: randomUUID() })).resolves.toBe(false);
     });
 
     it('refuses every token of a revoked sid and passes tokens of other sessions', async () => {
       const t = token();
-      await bl.revokeSession(t.sid, inMs(HOUR));
+      await bl.revokeSession(t.sub, t.sid, inMs(HOUR));
       await expect(bl.isRevoked(t)).resolves.toBe(true);
       await expect(bl.isRevoked({ ...t, jti: randomUUID() })).resolves.toBe(true);
       await expect(bl.isRevoked({ ...t, jti: randomUUID(), sid: randomUUID() })).resolves.toBe(false);
@@ -89,10 +95,10 @@ export function describeTokenBlacklistContract(name: string, open: () => Promise
       const longFirst = token();
       const shortFirst = token();
       const user = token();
-      await bl.revokeToken(longFirst.jti, inMs(HOUR));
-      await bl.revokeToken(longFirst.jti, inMs(200));
-      await bl.revokeSession(shortFirst.sid, inMs(200));
-      await bl.revokeSession(shortFirst.sid, inMs(HOUR));
+      await bl.revokeToken(longFirst.sub, longFirst.jti, inMs(HOUR));
+      await bl.revokeToken(longFirst.sub, longFirst.jti, inMs(200));
+      await bl.revokeSession(shortFirst.sub, shortFirst.sid, inMs(200));
+      await bl.revokeSession(shortFirst.sub, shortFirst.sid, inMs(HOUR));
       await bl.setUserCutoff(user.sub, user.issuedAtMs, inMs(HOUR));
       await bl.setUserCutoff(user.sub, user.issuedAtMs + 1, inMs(200));
       await sleep(400);
@@ -106,8 +112,8 @@ export function describeTokenBlacklistContract(name: string, open: () => Promise
       const t = token();
       const cut = token();
       const stale = token();
-      await bl.revokeToken(t.jti, inMs(300));
-      await bl.revokeSession(t.sid, inMs(300));
+      await bl.revokeToken(t.sub, t.jti, inMs(300));
+      await bl.revokeSession(t.sub, t.sid, inMs(300));
       await bl.setUserCutoff(cut.sub, cut.issuedAtMs, inMs(300));
       await bl.setUserCutoff(stale.sub, stale.issuedAtMs + 10_000, inMs(300));
       await expect(bl.isRevoked({ ...t, sid: randomUUID() })).resolves.toBe(true);
@@ -123,32 +129,65 @@ export function describeTokenBlacklistContract(name: string, open: () => Promise
 
       const purged = await bl.purgeExpired();
       if (store.purgeDeletes) expect(purged).toBeGreaterThanOrEqual(3);
-      await expect(store.holds('jti', t.jti)).resolves.toBe(false);
-      await expect(store.holds('sid', t.sid)).resolves.toBe(false);
-      await expect(store.holds('user', cut.sub)).resolves.toBe(false);
+      await expect(store.holds('jti', t.jti, t.sub)).resolves.toBe(false);
+      await expect(store.holds('sid', t.sid, t.sub)).resolves.toBe(false);
+      await expect(store.holds('user', cut.sub, cut.sub)).resolves.toBe(false);
     });
 
     it('leaves live entries alone when purging', async () => {
       const t = token();
-      await bl.revokeToken(t.jti, inMs(HOUR));
+      await bl.revokeToken(t.sub, t.jti, inMs(HOUR));
       await bl.purgeExpired();
-      await expect(store.holds('jti', t.jti)).resolves.toBe(true);
+      await expect(store.holds('jti', t.jti, t.sub)).resolves.toBe(true);
       await expect(bl.isRevoked(t)).resolves.toBe(true);
     });
 
     it('stores nothing for an expiry already past (the token is refused for its exp anyway)', async () => {
       const t = token();
-      await bl.revokeToken(t.jti, inMs(-1000));
+      await bl.revokeToken(t.sub, t.jti, inMs(-1000));
       await bl.setUserCutoff(t.sub, t.issuedAtMs, inMs(-1000));
-      await expect(store.holds('jti', t.jti)).resolves.toBe(false);
-      await expect(store.holds('user', t.sub)).resolves.toBe(false);
+      await expect(store.holds('jti', t.jti, t.sub)).resolves.toBe(false);
+      await expect(store.holds('user', t.sub, t.sub)).resolves.toBe(false);
       await expect(bl.isRevoked(t)).resolves.toBe(false);
+    });
+
+    it('keeps an entry with an absurd expiry (an Invalid Date, year 300000) as long as it can, never throws', async () => {
+      const t = token();
+      const u = token();
+      const overflow = new Date(1e13 * 1000 + 30_000);
+      expect(Number.isNaN(overflow.getTime())).toBe(true);
+      await bl.revokeToken(t.sub, t.jti, overflow);
+      await bl.revokeSession(t.sub, t.sid, new Date(8.6e15));
+      await bl.setUserCutoff(u.sub, u.issuedAtMs, overflow);
+      await expect(bl.isRevoked({ ...t, sid: randomUUID() })).resolves.toBe(true);
+      await expect(bl.isRevoked({ ...t, jti: randomUUID() })).resolves.toBe(true);
+      await expect(bl.isRevoked(u)).resolves.toBe(true);
+      await bl.purgeExpired();
+      await expect(store.holds('jti', t.jti, t.sub)).resolves.toBe(true);
+      await expect(store.holds('user', u.sub, u.sub)).resolves.toBe(true);
+    });
+
+    it('checks a cookie session (no jti) by its sid and its user cut-off', async () => {
+      const t = token();
+      const { jti: _jti, ...cookie } = t;
+      await expect(bl.isRevoked(cookie)).resolves.toBe(false);
+      await bl.revokeToken(t.sub, t.jti, inMs(HOUR));
+      // A jti entry says nothing about a credential without one.
+      await expect(bl.isRevoked(cookie)).resolves.toBe(false);
+      await bl.revokeSession(t.sub, t.sid, inMs(HOUR));
+      await expect(bl.isRevoked(cookie)).resolves.toBe(true);
+      const other = token();
+      const { jti: _otherJti, ...otherCookie } = other;
+      await bl.setUserCutoff(other.sub, other.issuedAtMs, inMs(HOUR));
+      await expect(bl.isRevoked(otherCookie)).resolves.toBe(true);
+      await expect(bl.isRevoked({ ...otherCookie, issuedAtMs: other.issuedAtMs + 1 })).resolves.toBe(false);
     });
 
     it('checks jti, sid and cut-off in exactly one round trip', async () => {
       const revoked = token();
       await bl.setUserCutoff(revoked.sub, revoked.issuedAtMs, inMs(HOUR));
-      for (const t of [revoked, token()]) {
+      const { jti: _jti, ...cookie } = token();
+      for (const t of [revoked, token(), cookie]) {
         const before = store.roundTrips();
         await bl.isRevoked(t);
         expect(store.roundTrips() - before).toBe(1);
@@ -158,7 +197,7 @@ export function describeTokenBlacklistContract(name: string, open: () => Promise
     it('is seen by a new connection to the same store (restart, or another instance)', async () => {
       const t = token();
       const cut = token();
-      await bl.revokeToken(t.jti, inMs(HOUR));
+      await bl.revokeToken(t.sub, t.jti, inMs(HOUR));
       await bl.setUserCutoff(cut.sub, cut.issuedAtMs, inMs(HOUR));
       const other = await store.reopen();
       await expect(other.isRevoked(t)).resolves.toBe(true);

@@ -56,7 +56,7 @@ describe('TokenBlacklistModule', () => {
       const blacklist = app.get(TokenBlacklist);
       expect(blacklist).toBeInstanceOf(EmbeddedTokenBlacklist);
       await expect(app.get(DataSource).getRepository(TokenRevocation).countBy({ key: 'old' })).resolves.toBe(0);
-      await blacklist.revokeToken(token.jti, new Date(Date.now() + 60_000));
+      await blacklist.revokeToken(token.sub, token.jti, new Date(Date.now() + 60_000));
     } finally {
       await app.close();
     }
@@ -80,11 +80,11 @@ describe('TokenBlacklistModule', () => {
     try {
       const blacklist = app.get(TokenBlacklist);
       expect(blacklist).toBeInstanceOf(RedisTokenBlacklist);
-      await blacklist.revokeSession('s1', new Date(Date.now() + 60_000));
-      await expect(redis.exists(`${prefix}bl:sid:s1`)).resolves.toBe(1);
+      await blacklist.revokeSession('u1', 's1', new Date(Date.now() + 60_000));
+      await expect(redis.exists(`${prefix}bl:sid:{u:u1}:s1`)).resolves.toBe(1);
       await expect(app.get(DataSource).getRepository(TokenRevocation).count()).resolves.toBe(0);
     } finally {
-      await redis.del(`${prefix}bl:sid:s1`);
+      await redis.del(`${prefix}bl:sid:{u:u1}:s1`);
       await app.close();
     }
   });

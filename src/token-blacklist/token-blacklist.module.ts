@@ -4,6 +4,7 @@ import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { redisConfig } from '../config/config.js';
 import { REDIS, type Redis } from '../redis/redis.module.js';
+import { ReplicaAck } from '../redis/replica-ack.js';
 import { EmbeddedTokenBlacklist } from './embedded-token-blacklist.js';
 import { RedisTokenBlacklist } from './redis-token-blacklist.js';
 import { TokenBlacklist } from './token-blacklist.js';
@@ -18,13 +19,14 @@ import { TokenRevocation } from './token-revocation.entity.js';
   providers: [
     {
       provide: TokenBlacklist,
-      inject: [REDIS, redisConfig.KEY, getRepositoryToken(TokenRevocation)],
+      inject: [REDIS, redisConfig.KEY, getRepositoryToken(TokenRevocation), ReplicaAck],
       useFactory: (
         redis: Redis | null,
         config: ConfigType<typeof redisConfig>,
         repository: Repository<TokenRevocation>,
+        ack: ReplicaAck,
       ): TokenBlacklist =>
-        redis ? new RedisTokenBlacklist(redis, config.keyPrefix) : new EmbeddedTokenBlacklist(repository),
+        redis ? new RedisTokenBlacklist(redis, config.keyPrefix, ack) : new EmbeddedTokenBlacklist(repository),
     },
   ],
   exports: [TokenBlacklist],

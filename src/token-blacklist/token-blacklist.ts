@@ -1,6 +1,8 @@
-/** What the blacklist needs to know about a verified access token. */
+/** What the blacklist needs to know about a verified access token, or a cookie session (no jti). */
 export interface AccessTokenRef {
-  jti: string;
+  /** Absent for a cookie session, which is checked by its sid and its user's cut-off only. */
+  jti?: string;
+  /** The session's id in the registry. */
   sid: string;
   sub: string;
   /** issue instant in ms since epoch (sub-second precision) */
@@ -14,17 +16,21 @@ export interface AccessTokenRef {
  * expiries they pass here, or a revoked token would pass again during the tolerance window.
  */
 export abstract class TokenBlacklist {
-  /** Refuse the access token with this jti until expiresAt (its own exp); after that the entry may vanish. */
-  abstract revokeToken(jti: string, expiresAt: Date): Promise<void>;
-  /** Refuse every access token carrying this sid (a session / refresh family) until expiresAt. */
-  abstract revokeSession(sid: string, expiresAt: Date): Promise<void>;
+  /**
+   * Refuse the access token with this jti until expiresAt (its own exp); after that the entry may
+   * vanish. `userId` is the token's `sub`: in Redis every entry lives beside its user's cut-off
+   * (one slot of a cluster), so that `isRevoked` stays one round trip.
+   */
+  abstract revokeToken(userId: string, jti: string, expiresAt: Date): Promise<void>;
+  /** Refuse every credential carrying this sid (a session / refresh family) of this user until expiresAt. */
+  abstract revokeSession(userId: string, sid: string, expiresAt: Date): Promise<void>;
   /**
    * Per-user cut-off: every token of the user issued at or before cutoffMs is refused; kept until
    * keepUntil. Never lowers an existing cut-off (max wins), e.g. a deleted user gets
    * Number.MAX_SAFE_INTEGER.
    */
   abstract setUserCutoff(userId: string, cutoffMs: number, keepUntil: Date): Promise<void>;
-  /** true if the token is refused by any of: its jti, its sid, its user's cut-off (issuedAtMs <= cutoff). Exactly ONE round trip to the store. */
+  /** true if the token is refused by any of: its jti (when it has one), its sid, its user's cut-off (issuedAtMs <= cutoff). Exactly ONE round trip to the store. */
   abstract isRevoked(token: AccessTokenRef): Promise<boolean>;
   /** Deletes entries whose expiry has passed; returns how many (for the embedded store; Redis uses TTLs and may return 0). */
   abstract purgeExpired(): Promise<number>;

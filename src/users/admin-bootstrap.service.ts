@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { DomainError } from '../common/errors.js';
 import { adminConfig } from '../config/config.js';
 import { ConfigError } from '../config/env.js';
-import { PasswordLength } from './dto/password-length.validator.js';
+import { passwordProblem } from './password-policy.js';
 import type { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
 
@@ -20,9 +20,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { email, password } = this.admin;
     if (!email || !password) return;
-    if (!new PasswordLength().validate(password)) {
-      throw new ConfigError('Invalid configuration: ADMIN_PASSWORD must be between 12 and 128 characters');
-    }
+    const problem = passwordProblem(password);
+    if (problem) throw new ConfigError(`Invalid configuration: ADMIN_${problem.replace('password', 'PASSWORD')}`);
     const existing = (await this.users.findForLogin(email)) ?? (await this.create(email, password));
     if (existing && !existing.roles.includes('admin')) {
       // An existing account keeps its own password: promotion never resets a credential.
@@ -34,7 +33,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   /** Creates the admin; if another instance starting at the same moment won the race, returns its account. */
   private async create(email: string, password: string): Promise<User | null> {
     try {
-      const user = await this.users.create({ email, password, roles: ['user', 'admin'] });
+      const user = await this.users.create({ email, password, roles: ['user', 'admin'], emailVerified: true });
       this.logger.log({ userId: user.id }, 'Admin user created');
       return null;
     } catch (err) {

@@ -22,6 +22,18 @@ export class User {
   @Column({ type: 'simple-array' })
   roles!: Role[];
 
+  /** Proved by a mailed token (or a password reset, which proves the same mailbox). */
+  @Column({ type: 'boolean', default: false })
+  emailVerified!: boolean;
+
+  /** TOTP confirmed: a password alone no longer signs in (src/mfa). */
+  @Column({ type: 'boolean', default: false })
+  mfaEnabled!: boolean;
+
+  /** The last successful sign-in, for admins. */
+  @Column({ type: Date, nullable: true })
+  lastLoginAt!: Date | null;
+
   @CreateDateColumn()
   createdAt!: Date;
 

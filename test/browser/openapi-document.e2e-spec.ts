@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { BEARER_SCHEME, COOKIE_SCHEME } from '../../src/docs/swagger.js';
+import { BEARER_SCHEME, COOKIE_SCHEME, DPOP_SCHEME, INTROSPECTION_SCHEME } from '../../src/docs/swagger.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /** What the Swagger page is built from: the OpenAPI document, the page and its helper script. */
@@ -24,7 +24,7 @@ interface Document {
   components: { schemas: Record<string, Schema>; securitySchemes: Record<string, Record<string, string>> };
 }
 
-const TAGS = ['users', 'session', 'jwt', 'sessions', 'admin', 'operations'];
+const TAGS = ['users', 'account', 'session', 'jwt', 'mfa', 'passkeys', 'sessions', 'admin', 'oauth', 'operations'];
 const STATE_CHANGING = new Set(['post', 'put', 'patch', 'delete']);
 /** The routes that need no credential (`@Public()`); every other one must name its schemes. */
 const PUBLIC = [
@@ -32,8 +32,17 @@ const PUBLIC = [
   'POST /auth/session/login',
   'POST /auth/jwt/login',
   'POST /auth/jwt/refresh',
+  'POST /auth/mfa/verify',
+  'POST /auth/passkey/options',
+  'POST /auth/session/passkey',
+  'POST /auth/jwt/passkey',
   'GET /.well-known/jwks.json',
   'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
+  'POST /auth/email/verify',
 ];
 
 describe('OpenAPI document and Swagger page (e2e)', () => {
@@ -55,7 +64,7 @@ describe('OpenAPI document and Swagger page (e2e)', () => {
   const resolve = (schema: Schema | undefined): Schema | undefined =>
     schema?.$ref ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
 
-  it('groups every route under exactly one of the six tags, in order, and uses them all', () => {
+  it('groups every route under exactly one of the ten tags, in order, and uses them all', () => {
     expect(doc.tags.map((tag) => tag.name)).toEqual(TAGS);
     const untagged = operations
       .filter(({ op }) => op.tags?.length !== 1 || !TAGS.includes(op.tags[0]!))
@@ -94,11 +103,20 @@ describe('OpenAPI document and Swagger page (e2e)', () => {
     expect(Object.values(refresh)[0]!.value).toEqual({});
   });
 
-  it('names the two security schemes plainly, and every route that needs a credential says which', () => {
+  it('names the security schemes plainly, and every route that needs a credential says which', () => {
     expect(doc.components.securitySchemes).toEqual({
       [COOKIE_SCHEME]: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'sid' }),
       [BEARER_SCHEME]: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+      // Documented for programmatic clients; the page itself cannot make DPoP proofs, and says so.
+      [DPOP_SCHEME]: expect.objectContaining({
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        description: expect.stringMatching(/programmatic clients/),
+      }),
+      [INTROSPECTION_SCHEME]: expect.objectContaining({ type: 'http', scheme: 'basic' }),
     });
+    expect(doc.paths['/oauth/introspect']!.post!.security).toEqual([{ [INTROSPECTION_SCHEME]: [] }]);
     const unsecured = operations
       .filter(({ name, op }) => !PUBLIC.includes(name) && !op.security?.length)
       .map((o) => o.name);
@@ -135,6 +153,7 @@ describe('docs in production (e2e)', () => {
     NODE_ENV: 'production',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     SESSION_SECRET: randomBytes(32).toString('base64url'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
   };
 
   it.each([

@@ -13,9 +13,10 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-// The machine is shared and slow: generous, but a hang still ends with a message.
+// The machine is shared and slow (CI runs two Node lines side by side, each with its Chromium):
+// generous, but a hang still ends with a message, each step after 30 s.
 const STEP_TIMEOUT = 30_000;
-const TEST_TIMEOUT = 90_000;
+const TEST_TIMEOUT = 180_000;
 
 // A name that is not loopback, resolved to 127.0.0.1 by Chromium itself: browsers treat localhost
 // as secure and would hide a page that only works there.
@@ -120,7 +121,8 @@ async function tryItOut(
   const op = operation(page, method, path);
   await op.waitFor();
   if (!/\bis-open\b/.test((await op.getAttribute('class')) ?? '')) await op.locator('.opblock-summary-control').click();
-  const tryOut = op.locator('button.try-out__btn');
+  // Once the body was edited, "Reset" sits beside "Cancel": the first button tells the mode.
+  const tryOut = op.locator('button.try-out__btn').first();
   if ((await tryOut.textContent())?.trim() === 'Try it out') await tryOut.click();
   let url = path;
   for (const [name, value] of Object.entries(input.params ?? {})) {
@@ -281,6 +283,52 @@ describe('Swagger UI in Chromium (e2e)', () => {
 
       await screenshot(c.page, 'swagger-ui-jwt.png');
       expect(c.problems).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a password change from the page keeps it signed in, in either style',
+    async () => {
+      const e = await openDocs();
+      const email = await register(e.page);
+      const next = 'a new passphrase typed in the page';
+
+      // Cookie style: the answer's new session and CSRF token take over.
+      expectStatus(
+        await tryItOut(e.page, 'POST', '/auth/session/login', { body: { email, password: PASSWORD } }),
+        200,
+        'POST /auth/session/login',
+      );
+      const change = await tryItOut(e.page, 'POST', '/users/me/password', {
+        body: { currentPassword: PASSWORD, newPassword: next },
+      });
+      expectStatus(change, 200, 'POST /users/me/password (cookie)');
+      const { csrfToken } = JSON.parse(change.text) as { csrfToken: string };
+      expectStatus(await tryItOut(e.page, 'GET', '/users/me'), 200, 'GET /users/me after the change (cookie)');
+      const patch = await tryItOut(e.page, 'PATCH', '/users/me', { body: { displayName: 'Changed' } });
+      expectStatus(patch, 200, 'PATCH /users/me after the change (cookie)');
+      expect(patch.headers['x-csrf-token']).toBe(csrfToken);
+      expectStatus(await tryItOut(e.page, 'POST', '/auth/session/logout'), 204, 'POST /auth/session/logout');
+
+      // JWT style: the answer's new access token authorizes the page.
+      const login = await tryItOut(e.page, 'POST', '/auth/jwt/login', { body: { email, password: next } });
+      expectStatus(login, 200, 'POST /auth/jwt/login');
+      const first = JSON.parse(login.text) as { accessToken: string };
+      await authorized(e.page, true);
+      const jwtChange = await tryItOut(e.page, 'POST', '/users/me/password', {
+        body: { currentPassword: next, newPassword: PASSWORD },
+      });
+      expectStatus(jwtChange, 200, 'POST /users/me/password (JWT)');
+      const pair = JSON.parse(jwtChange.text) as { accessToken: string };
+      const me = await tryItOut(e.page, 'GET', '/users/me');
+      expectStatus(me, 200, 'GET /users/me after the change (JWT)');
+      expect(me.headers['authorization']).toBe(`Bearer ${pair.accessToken}`);
+      expect(pair.accessToken).not.toBe(first.accessToken);
+      expectStatus(await tryItOut(e.page, 'POST', '/auth/jwt/refresh', { body: {} }), 200, 'refresh by the new cookie');
+
+      await screenshot(e.page, 'swagger-ui-password-change.png');
+      expect(e.problems).toEqual([]);
     },
     TEST_TIMEOUT,
   );

@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from 'redis';
+import { parseRedisUrl } from '../../src/config/config.js';
+import { deleteKeys } from '../../src/redis/keyspace.js';
+import { createRedis } from '../../src/redis/redis.module.js';
 import { adapterEnv } from '../support/adapter.js';
-import { REDIS_URL } from '../support/http.js';
+import { REDIS_URL, sleep } from '../support/http.js';
 import { createSchema, dropSchema, schemaUrl } from '../support/postgres.js';
 
 /**
@@ -37,7 +39,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Polls until `check` resolves true; fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<number> {
@@ -330,18 +332,22 @@ export function redisPing(port: number): Promise<boolean> {
   });
 }
 
-/** Deletes every key under the prefix on the shared Redis. */
+/** Deletes every key under the prefix on the shared Redis, or on a cluster (every master). */
 export async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<void> {
-  const client = createClient({ url });
+  const client = createRedis(parseRedisUrl(url));
   await client.connect();
   try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
+    await deleteKeys(client, `${prefix}*`);
   } finally {
     await client.close();
   }
 }
+
+/** The Redis this project's deployments use: the test Redis Cluster in `cluster-redis-cluster`. */
+export const DEPLOYMENT_REDIS_URL =
+  (globalThis as { E2E_REDIS?: string }).E2E_REDIS === 'cluster'
+    ? (process.env.TEST_REDIS_CLUSTER_URL ?? '')
+    : REDIS_URL;
 
 /**
  * What the instances of one deployment share: one Redis key prefix, one fresh PostgreSQL schema,
@@ -361,16 +367,18 @@ export async function newDeployment(over: Record<string, string> = {}): Promise<
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATABASE_URL: schemaUrl(schema),
-    REDIS_URL,
+    REDIS_URL: DEPLOYMENT_REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     JWT_SECRET: SECRET('jwt'),
     SESSION_SECRET: SECRET('session'),
+    MFA_ENCRYPTION_KEY: SECRET('mfa'),
     // Plain HTTP on loopback; behind nginx with TLS it stays true (see docs/deployment.md).
     COOKIE_SECURE: 'false',
     TRUST_PROXY: 'loopback',
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     LOGIN_RATE_PER_IP: '100000',
+    REGISTER_RATE_PER_IP: '100000',
     LOGIN_RATE_PER_EMAIL: '1000',
     ...adapterEnv(),
     ...over,
@@ -381,7 +389,7 @@ export async function newDeployment(over: Record<string, string> = {}): Promise<
     prefix,
     cleanup: async () => {
       await dropSchema(schema);
-      if (env.REDIS_URL === REDIS_URL) await deleteRedisKeys(prefix);
+      if (env.REDIS_URL === DEPLOYMENT_REDIS_URL) await deleteRedisKeys(prefix, DEPLOYMENT_REDIS_URL);
     },
   };
 }
@@ -445,3 +453,139 @@ export const refresh = (port: number, refreshToken: string): Promise<Reply> =>
 /** The `sid` claim of an access token: the id of its session in the registry. */
 export const sidOf = (accessToken: string): string =>
   (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string }).sid;
+
+/** One node of a Redis Cluster of the test's own. */
+export interface ClusterNode {
+  port: number;
+  /** Sends a signal to the node's process (SIGKILL, SIGSTOP, SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
+  /** Starts the node again on its port and folder; it rejoins from its nodes.conf. */
+  start(): Promise<void>;
+  /** Resolves once the process has exited. */
+  exited(): Promise<void>;
+}
+
+export interface OwnRedisCluster {
+  url: string;
+  nodes: ClusterNode[];
+  /** One line of `redis-cli -p <port> <args>`, trimmed. */
+  cli(port: number, ...args: string[]): Promise<string>;
+  /** The port of the master serving `key` now, as the cluster itself says (CLUSTER SLOTS). */
+  masterOf(key: string): Promise<number>;
+  /** Resolves once every slot is served and every live master has a replica linked to it. */
+  healthy(timeoutMs?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Runs redis-cli and returns what it printed. */
+function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cli ${args.join(' ')}: ${out}`)),
+    );
+  });
+}
+
+/**
+ * A Redis Cluster of the test's own: six redis-server processes (three masters, three replicas) on
+ * free loopback ports, persistence off, a short node timeout (`nodeTimeoutMs`) so a failover takes
+ * seconds. The test may kill, pause and restart its nodes; the shared cluster is never touched.
+ */
+export async function ownRedisCluster(nodeTimeoutMs = 1000): Promise<OwnRedisCluster> {
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const dir = mkdtempSync(join(tmpdir(), 'own-redis-cluster-'));
+  const nodes = ports.map((port): ClusterNode => {
+    let child: ChildProcess | undefined;
+    let exited: Promise<void> = Promise.resolve();
+    const start = async (): Promise<void> => {
+      const folder = join(dir, String(port));
+      mkdirSync(folder, { recursive: true });
+      const proc = spawn(
+        'redis-server',
+        [
+          ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', folder],
+          ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+          ...['--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-require-full-coverage', 'no'],
+        ],
+        { stdio: 'ignore' },
+      );
+      children.add(proc);
+      exited = new Promise((resolve) =>
+        proc.once('exit', () => {
+          children.delete(proc);
+          resolve();
+        }),
+      );
+      child = proc;
+      await waitFor(`cluster node on ${port}`, () => redisPing(port), 10_000);
+    };
+    return { port, start, signal: (s) => child?.kill(s), exited: () => exited };
+  });
+  await Promise.all(nodes.map((n) => n.start()));
+  await redisCli([
+    '--cluster',
+    'create',
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    '1',
+    '--cluster-yes',
+  ]);
+  const cli = (port: number, ...args: string[]): Promise<string> => redisCli(['-p', String(port), ...args]);
+  const anyLive = async (): Promise<number> => {
+    for (const port of ports) if (await redisPing(port)) return port;
+    throw new Error('no cluster node answers');
+  };
+  const cluster: OwnRedisCluster = {
+    url: `redis+cluster://${ports
+      .slice(0, 3)
+      .map((p) => `127.0.0.1:${p}`)
+      .join(',')}`,
+    nodes,
+    cli,
+    masterOf: async (key) => {
+      const port = await anyLive();
+      const slot = Number(await cli(port, 'CLUSTER', 'KEYSLOT', key));
+      const reply = await cli(port, '--json', 'CLUSTER', 'SLOTS');
+      const ranges = JSON.parse(reply) as [number, number, [string, number, string]][];
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      if (!range) throw new Error(`slot ${slot} is not served`);
+      return range[2][1];
+    },
+    healthy: (timeoutMs = 30_000) =>
+      waitFor(
+        'Redis Cluster healthy',
+        async () => {
+          const port = await anyLive();
+          if (!(await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+          // Every node must answer: a replica still loading its first copy answers PING with
+          // LOADING, while its master already counts it among connected_slaves, and a write's
+          // WAIT on that master would time out.
+          for (const p of ports) {
+            if (!(await redisPing(p))) return false;
+            const replication = await cli(p, 'INFO', 'replication');
+            const linked = /^role:master/m.test(replication)
+              ? /^slave0:.*state=online/m.test(replication) && !/^slave\d+:.*state=(?!online)/m.test(replication)
+              : /^master_link_status:up/m.test(replication) && /^master_sync_in_progress:0/m.test(replication);
+            if (!linked) return false;
+          }
+          return true;
+        },
+        timeoutMs,
+      ),
+    stop: async () => {
+      for (const node of nodes) {
+        node.signal('SIGCONT');
+        node.signal('SIGKILL');
+      }
+      await Promise.all(nodes.map((n) => n.exited()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await cluster.healthy();
+  return cluster;
+}

@@ -15,7 +15,7 @@ describe('HTTP edges (e2e)', () => {
   });
 
   it('runs on the adapter of this jest project (express unless the project says otherwise)', () => {
-    expect(t.app.getHttpAdapter().getType()).toBe(testAdapter ?? 'express');
+    expect(t.app.getHttpAdapter().getType()).toBe(testAdapter ?? 'fastify');
   });
 
   describe('bodies', () => {

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -124,7 +124,10 @@ async function ready(server: Server, timeoutMs = 20_000): Promise<void> {
   while (Date.now() < deadline) {
     if (exited) throw new Error(`server exited during start-up:\n${server.stdout()}\n${server.stderr()}`);
     try {
-      if ((await send(server.port, 'GET', '/health')).status === 200) return;
+      // Answering, and its "Listening on" line received: the start-up lines before it are in
+      // `stdout()` too (the pipe is read apart from the socket, so an answer can overtake them).
+      if ((await send(server.port, 'GET', '/health')).status === 200 && server.stdout().includes('Listening on'))
+        return;
     } catch {
       // not listening yet
     }
@@ -158,8 +161,28 @@ describe('The built server with no configuration', () => {
 
   it("says which HTTP adapter it listens on (this project's, or the default)", () => {
     expect(server.stdout()).toMatch(
-      new RegExp(`Listening on http://127\\.0\\.0\\.1:\\d+ \\(${testAdapter ?? 'express'};`),
+      new RegExp(`Listening on http://127\\.0\\.0\\.1:\\d+ \\(${testAdapter ?? 'fastify'};`),
     );
+  });
+
+  it('runs its threadpool, where argon2 hashes, at the lowest CPU priority (Linux, threads named by libuv)', () => {
+    // The pool exists since start-up, where a hash is made (PasswordService).
+    const tasks = `/proc/${server.child.pid}/task`;
+    const workers = readdirSync(tasks).filter(
+      (tid) => readFileSync(`${tasks}/${tid}/comm`, 'utf8').trim() === 'libuv-worker',
+    );
+    // The nice value: field 19 of /proc/<pid>/task/<tid>/stat, counted after the command name's ')'.
+    const nice = (tid: string): number => {
+      const stat = readFileSync(`${tasks}/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    expect(server.stdout()).toContain(`libuv threadpool (argon2): ${workers.length} threads at nice 19`);
+    // libuv names its threads since 1.50 (Node 22 and later); Node 20's are unnamed and left alone.
+    const [major, minor] = process.versions.uv.split('.').map(Number) as [number, number];
+    expect(workers.length > 0).toBe(major > 1 || minor >= 50);
+    for (const tid of workers) expect(nice(tid)).toBe(19);
+    // The event loop keeps the normal priority.
+    expect(nice(String(server.child.pid))).toBe(0);
   });
 
   it('serves /health', async () => {
@@ -255,8 +278,14 @@ describe('The built server with no configuration', () => {
     for (const secret of ['secret-token-xyz', 'secret-cookie-xyz', password, 'secret-query-xyz']) {
       expect(output).not.toContain(secret);
     }
-    const records = lines(server.stdout()).map((l) => JSON.parse(l) as { req?: { id?: string }; level?: number });
+    const records = lines(server.stdout()).map(
+      (l) => JSON.parse(l) as { req?: { id?: string }; res?: object; responseTime?: number; level?: number },
+    );
     expect(records.every((r) => typeof r.level === 'number')).toBe(true);
+    // The access line: the request's id, method and path, its status and time, and no header.
+    const created = records.find((r) => r.res && (r.req as { path?: string } | undefined)?.path === '/users');
+    expect(created).toMatchObject({ req: { method: 'POST', path: '/users' }, responseTime: expect.any(Number) });
+    expect(Object.keys(created!.res!)).toEqual(['statusCode']);
     // Each request has its own completion line carrying the id the client was given.
     const loggedIds = records.map((r) => r.req?.id).filter((id) => id !== undefined);
     expect(loggedIds).toEqual(expect.arrayContaining(ids));
@@ -304,8 +333,19 @@ describe('Bad configuration stops start-up with one line naming the variable', (
     expectOneLineNaming(run, 'JWT_SECRET', /required in production/);
   });
 
-  it('production with both secrets starts (the two refusals above are about the secrets)', async () => {
-    const server = await spawnServer({ NODE_ENV: 'production', JWT_SECRET: SECRET_32, SESSION_SECRET: SECRET_32 });
+  it('production without MFA_ENCRYPTION_KEY', async () => {
+    const run = await failedStart({ NODE_ENV: 'production', JWT_SECRET: SECRET_32, SESSION_SECRET: SECRET_32 });
+    expect(run.code).toBe(1);
+    expectOneLineNaming(run, 'MFA_ENCRYPTION_KEY', /required in production/);
+  });
+
+  it('production with every secret starts (the refusals above are about the secrets)', async () => {
+    const server = await spawnServer({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET_32,
+      SESSION_SECRET: SECRET_32,
+      MFA_ENCRYPTION_KEY: SECRET_32,
+    });
     await ready(server);
     // Production defaults: no docs, and nothing generated in the data folder.
     expect((await send(server.port, 'GET', '/docs-json')).status).toBe(404);
@@ -367,5 +407,35 @@ describe('SIGTERM', () => {
     await ready(server);
     expect(await stop(server)).toEqual({ code: 0, signal: null });
     await expect(send(server.port, 'GET', '/health')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('The built server with METRICS_PORT', () => {
+  it('serves /metrics on that port only, says where, and closes it at SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const server = await spawnServer({ METRICS_PORT: String(metricsPort) });
+    await ready(server);
+    expect(server.stdout()).toContain(`Metrics on http://127.0.0.1:${metricsPort}/metrics`);
+    const live = await send(server.port, 'GET', '/health/live');
+    expect(live.status).toBe(200);
+    const metrics = await send(metricsPort, 'GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(
+      /^auth_http_request_duration_seconds_count\{route="\/health\/live",method="GET",status="200"\} 1$/m,
+    );
+    expect(metrics.text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect((await send(server.port, 'GET', '/metrics')).status).toBe(404);
+    expect(await stop(server)).toEqual({ code: 0, signal: null });
+    await expect(send(metricsPort, 'GET', '/metrics')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('refuses METRICS_PORT equal to PORT with one line naming it', async () => {
+    const port = await freePort();
+    const server = await spawnServer({ PORT: String(port), METRICS_PORT: String(port) });
+    const { code } = await server.exited;
+    expect(code).toBe(1);
+    expect(lines(server.stderr())).toEqual([
+      'Invalid configuration: METRICS_PORT must differ from PORT (metrics never share the public port)',
+    ]);
   });
 });

@@ -13,6 +13,17 @@ const LEAK =
   /\bat [\w.<>]+ \(|node_modules|\.ts:\d+|QueryFailedError|SQLITE_|argon2id\$|TypeError|ReferenceError|JsonWebTokenError/;
 
 /**
+ * Each run draws its seed from the clock, unless `FUZZ_SEED` gives one to replay a run; the seed is
+ * printed and named in the test's title (and fast-check names it again with a failure's path).
+ */
+function fuzzSeed(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return Date.now() % 2 ** 31;
+  if (!/^-?\d{1,10}$/.test(raw.trim())) throw new Error(`FUZZ_SEED must be an integer, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+const SEED = fuzzSeed(process.env.FUZZ_SEED);
+
+/**
  * Property test (OWASP ASVS 5.0 V1/V2, "no input causes a 500"): generated JSON bodies, headers
  * and tokens against every route of the OpenAPI document, without credentials and with junk ones.
  */
@@ -53,7 +64,8 @@ describe('Fuzzing every route of the OpenAPI document (e2e)', () => {
     }
   });
 
-  it('answers generated requests with no 5xx and no internals, and changes no user without a 201 from POST /users', async () => {
+  it(`answers generated requests with no 5xx and no internals, and changes no user without a 201 from POST /users (FUZZ_SEED=${SEED})`, async () => {
+    console.info(`Fuzzing with seed ${SEED}; replay this run with FUZZ_SEED=${SEED}`);
     const before = await countUsers();
     let created = 0;
     const segment = fc.oneof(
@@ -128,7 +140,7 @@ describe('Fuzzing every route of the OpenAPI document (e2e)', () => {
           expect(res.text).not.toMatch(LEAK);
         },
       ),
-      { numRuns: 600, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: 600, seed: SEED },
     );
     expect(await countUsers()).toBe(before + created);
   });

@@ -57,6 +57,27 @@ describe('Hostile input (e2e)', () => {
   });
 
   it.each([
+    ['an email', `{"email":"lone\\ud800@example.com","password":"${PASSWORD}"}`],
+    ['a low surrogate alone', `{"email":"x\\udc00y@example.com","password":"${PASSWORD}"}`],
+    ['a password', `{"email":"s1@example.com","password":"correct horse\\ud800 battery"}`],
+    ['a display name', `{"email":"s2@example.com","password":"${PASSWORD}","displayName":"\\udfff"}`],
+    ['a key', `{"email":"s3@example.com","password":"${PASSWORD}","\\ud800":"x"}`],
+    ['a nested value', `{"email":"s4@example.com","password":"${PASSWORD}","x":["\\ud83d"]}`],
+  ])('an unpaired UTF-16 surrogate in %s is a 400 on every route, never a 500, and creates nothing', async (_, raw) => {
+    const before = await users();
+    for (const path of ['/users', '/auth/session/login', '/auth/jwt/login', '/auth/jwt/refresh']) {
+      const res = await request(t.http).post(path).set('Content-Type', 'application/json').send(raw).expect(400);
+      expect(res.body).toEqual({ statusCode: 400, message: 'Malformed request body', error: 'Bad Request' });
+    }
+    expect(await users()).toBe(before);
+    // Control: the same bodies with a proper pair (an emoji) are read; sign-up answers on their content.
+    const paired = raw.replace(/\\ud[89a-f][0-9a-f]{2}/i, '\\ud83d\\ude00');
+    const res = await request(t.http).post('/users').set('Content-Type', 'application/json').send(paired);
+    expect(res.status).not.toBe(500);
+    expect(res.body.message).not.toBe('Malformed request body');
+  });
+
+  it.each([
     ['text/plain', 'text/plain', `{"email":"t@example.com","password":"${PASSWORD}"}`],
     ['a form', 'application/x-www-form-urlencoded', `email=t@example.com&password=${encodeURIComponent(PASSWORD)}`],
     [

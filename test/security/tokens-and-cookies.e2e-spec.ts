@@ -2,20 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { App } from 'supertest/types.js';
-import { PASSWORD, register, sessionLogin, setCookies } from '../support/http.js';
+import { expectRefused, PASSWORD, register, sessionLogin, setCookies } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { decodePart, forgeAsymmetric, forgeHs256, unsigned } from '../support/tokens.js';
 
 const SECRET = 'attack-suite-secret-at-least-32-bytes-long!';
 const b64 = (s: string): string => Buffer.from(s).toString('base64url');
-
-async function expectRefused(http: App, token: string, what: string): Promise<void> {
-  const res = await request(http).get('/users/me').set('Authorization', `Bearer ${token}`);
-  if (res.status !== 401) throw new Error(`${what}: expected 401, got ${res.status}`);
-  expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-  expect(res.body).toEqual({ statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
-}
 
 describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
   let t: TestApp;
@@ -152,6 +144,31 @@ describe('Token attacks (RFC 8725, JWT library CVEs) (e2e)', () => {
     expect(huge.status).toBeLessThan(500);
   });
 
+  it('refuses a token signed with the server key that lives past the access TTL or was issued in the future; logout with it is a 401, never a 500', async () => {
+    const iat = claims.iat as number;
+    const forged = (over: Record<string, unknown>): string =>
+      forgeHs256(header, { ...claims, jti: randomUUID(), ...over }, SECRET);
+    // Control: a forged token within the rules is accepted, so the refusals below are the rule's.
+    await request(t.http)
+      .get('/users/me')
+      .set('Authorization', `Bearer ${forged({})}`)
+      .expect(200);
+    const attacks = [
+      // 1e13 s overflowed a Date in the blacklist: logout answered 500 and the token stayed valid.
+      forged({ exp: 1e13 }),
+      forged({ exp: 4_102_444_800 }),
+      forged({ exp: Math.floor(iat) + 900 + 31 }),
+      // An iat in the future would pass a forced-logout cut-off set before it.
+      forged({ iat: iat + 3600, exp: Math.floor(iat) + 3600 + 900 }),
+    ];
+    for (const attack of attacks) {
+      await expectRefused(t.http, attack, 'lifetime');
+      const out = await request(t.http).post('/auth/jwt/logout').set('Authorization', `Bearer ${attack}`);
+      expect(out.status).toBe(401);
+      expect(out.body).toEqual({ statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
+    }
+  });
+
   it('a revoked token stays refused with its last signature character changed or "=" appended (revocation is by jti, not by string)', async () => {
     const user = await register(t.http);
     const fresh = (
@@ -191,6 +208,48 @@ describe('Cookie tampering, CSRF and CORS (e2e)', () => {
     ];
     for (const v of variants) await request(t.http).get('/users/me').set('Cookie', v).expect(401);
     await request(t.http).get('/users/me').set('Cookie', cookie).expect(200);
+  });
+
+  it('two session cookies of the same name in one request are no session, in either order (RFC 6265bis §4.2.2)', async () => {
+    const victim = await sessionLogin(t.http, (await register(t.http)).email);
+    const attacker = await sessionLogin(t.http, (await register(t.http)).email);
+    // Control: each alone is signed in.
+    await request(t.http).get('/users/me').set('Cookie', victim.cookie).expect(200);
+    await request(t.http).get('/users/me').set('Cookie', attacker.cookie).expect(200);
+    for (const pair of [
+      [victim.cookie, attacker.cookie],
+      [attacker.cookie, victim.cookie],
+      [victim.cookie, 'sid=junk'],
+      ['sid=junk', victim.cookie],
+      [victim.cookie, victim.cookie],
+    ]) {
+      // As one header and as two (Node joins them with "; ", as a browser sends them).
+      await request(t.http).get('/users/me').set('Cookie', pair.join('; ')).expect(401);
+      await request(t.http).get('/users/me').set('Cookie', pair).expect(401);
+      await request(t.http)
+        .get('/auth/session/csrf')
+        .set('Cookie', `a=1;${pair.join(';')}`)
+        .expect(401);
+      await request(t.http)
+        .post('/auth/session/logout')
+        .set('Cookie', pair)
+        .set('X-CSRF-Token', victim.csrfToken)
+        .expect(401);
+    }
+    // Neither session was ended by the refused requests.
+    await request(t.http).get('/users/me').set('Cookie', victim.cookie).expect(200);
+    await request(t.http).get('/users/me').set('Cookie', attacker.cookie).expect(200);
+    // A sign-in carrying two gets a session of its own, not either of them.
+    const user = await register(t.http);
+    const res = await request(t.http)
+      .post('/auth/session/login')
+      .set('Cookie', [victim.cookie, attacker.cookie])
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
+    const fresh = setCookies(res).sid!.pair;
+    expect([victim.cookie, attacker.cookie]).not.toContain(fresh);
+    expect((await request(t.http).get('/users/me').set('Cookie', fresh).expect(200)).body.id).toBe(user.id);
+    await request(t.http).get('/users/me').set('Cookie', victim.cookie).expect(200);
   });
 
   it('a cross-site request with the cookie is refused even with the CSRF token; same-site passes', async () => {
@@ -257,6 +316,16 @@ describe('Cookie tampering, CSRF and CORS (e2e)', () => {
       // A different last character (replacing it with itself would change nothing).
       .set('Cookie', `refresh_token=${cookie.value.slice(0, -1)}${cookie.value.endsWith('A') ? 'B' : 'A'}`)
       .expect(401);
+    // Two refresh cookies (one planted for a narrower path comes first) are none: nothing is spent.
+    const other = setCookies(
+      await request(t.http).post('/auth/jwt/login').send({ email: user.email, password: PASSWORD }).expect(200),
+    ).refresh_token!;
+    for (const pair of [
+      [cookie.pair, other.pair],
+      [other.pair, cookie.pair],
+    ])
+      await request(t.http).post('/auth/jwt/refresh').set('Cookie', pair).expect(401);
     await request(t.http).post('/auth/jwt/refresh').set('Cookie', `refresh_token=${cookie.value}`).expect(200);
+    await request(t.http).post('/auth/jwt/refresh').set('Cookie', other.pair).expect(200);
   });
 });

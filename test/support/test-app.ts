@@ -1,6 +1,7 @@
 import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'supertest/types.js';
@@ -31,15 +32,25 @@ export interface TestAppOptions {
   dataDir?: string;
   /** Adjust the testing module, e.g. to override a provider. */
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Modules to load beside `AppModule`, as a deployment adds its own (e.g. a session kind). */
+  imports?: Type[];
 }
 
 const KNOWN_VARS = ENV_VARIABLES;
 
 export { adapterEnv, testAdapter } from './adapter.js';
 
-export function newDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'auth-test-'));
+/**
+ * A fresh folder under the system's temporary folder, removed when the test file is done (below),
+ * not when an app closes: an app "restarted" on the same data folder needs it after the first closes.
+ */
+export function newTempDir(prefix = 'auth-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
 }
+
+export const newDataDir = (): string => newTempDir();
 
 /** Sets the environment the next app is built with: nothing leaks in from the shell running the tests. */
 export function setTestEnv(env: Record<string, string>, dataDir: string): void {
@@ -50,9 +61,10 @@ export function setTestEnv(env: Record<string, string>, dataDir: string): void {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       DATABASE_URL: `sqlite:${join(dataDir, 'auth.sqlite')}`,
-      // Every test client is 127.0.0.1: the per-IP login limit is lifted unless a test sets it
-      // (test/security/ does, to prove it).
+      // Every test client is 127.0.0.1: the per-IP login and sign-up limits are lifted unless a test
+      // sets them (test/security/ and test/account/ do, to prove them).
       LOGIN_RATE_PER_IP: '100000',
+      REGISTER_RATE_PER_IP: '100000',
       ...adapterEnv(),
     },
     env,
@@ -71,7 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       ? { ...(await postgresEnv(dataDir)), ...options.env }
       : (options.env ?? {});
   setTestEnv(env, dataDir);
-  let builder = Test.createTestingModule({ imports: [AppModule] });
+  let builder = Test.createTestingModule({ imports: [AppModule, ...(options.imports ?? [])] });
   if (options.customize) builder = options.customize(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<AuthApp>(createHttpAdapter(), APP_OPTIONS);
@@ -90,6 +102,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 /** On PostgreSQL: the schema of this data folder (made on first use), and secrets kept in the folder. */
 const schemas = new Map<string, string>();
 const openApps = new Set<() => Promise<void>>();
+const tempDirs = new Set<string>();
 
 async function postgresEnv(dataDir: string): Promise<Record<string, string>> {
   let schema = schemas.get(dataDir);
@@ -106,12 +119,13 @@ async function postgresEnv(dataDir: string): Promise<Record<string, string>> {
   };
 }
 
-if (onPostgres) {
-  // Registered when a spec file imports this module, so it runs once that file is done: jest runs
-  // the root's afterAll hooks in order, hence the apps a file still has open are closed here first.
-  afterAll(async () => {
-    await Promise.all([...openApps].map((close) => close()));
-    for (const schema of schemas.values()) await dropSchema(schema);
-    schemas.clear();
-  });
-}
+// Registered when a spec file imports this module, so it runs once that file is done: jest runs
+// the root's afterAll hooks after those of the file's describe blocks, hence the apps a file still
+// has open are closed here first, then its schemas dropped and its folders removed.
+afterAll(async () => {
+  await Promise.all([...openApps].map((close) => close()));
+  for (const schema of schemas.values()) await dropSchema(schema);
+  schemas.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+});

@@ -2,8 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class TokenPairView {
-  @ApiProperty({ description: 'Compact JWS; send as `Authorization: Bearer <accessToken>`' }) accessToken!: string;
-  @ApiProperty({ enum: ['Bearer'] }) tokenType!: 'Bearer';
+  @ApiProperty({
+    description:
+      'Compact JWS; send as `Authorization: Bearer <accessToken>`, or, when `tokenType` is `DPoP`, as `Authorization: DPoP <accessToken>` with a DPoP proof',
+  })
+  accessToken!: string;
+  @ApiProperty({
+    enum: ['Bearer', 'DPoP'],
+    description: '`DPoP` when the login or refresh carried a DPoP proof: the session is bound to its key (RFC 9449)',
+  })
+  tokenType!: 'Bearer' | 'DPoP';
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 }) expiresIn!: number;
   @ApiProperty({ description: 'Opaque, single use: each refresh spends it and returns a new one' })
   refreshToken!: string;

@@ -43,6 +43,22 @@ export class RefreshToken {
   @Column({ type: Date, nullable: true })
   revokedAt!: Date | null;
 
+  /**
+   * RFC 7638 thumbprint of the DPoP key the family is bound to (every token of a bound family
+   * carries it); null for an unbound family. A refresh of a bound family needs a proof by that key.
+   */
+  @Column({ type: 'varchar', length: 43, nullable: true })
+  jkt!: string | null;
+
+  /**
+   * Epoch ms of the sign-in that opened the family (the access tokens' `auth_time`, RFC 9470),
+   * copied to each successor so a refresh never makes a session fresh. Null for rows written
+   * before this column: such a family never counts as fresh.
+   * bigint reads back as a string on PostgreSQL and a number on SQLite; readers use `Number()`.
+   */
+  @Column({ type: 'bigint', nullable: true })
+  authTime!: string | null;
+
   @CreateDateColumn()
   createdAt!: Date;
 }

@@ -62,6 +62,8 @@ const postgres: Backend = {
 
 const backends = PG_URL ? [sqlite, postgres] : [sqlite];
 
+/** The sign-in time every family here starts with: each successor must carry it. */
+const AUTH_TIME = 1_795_339_000_123;
 const DAY = 24 * 60 * 60_000;
 const inDays = (days: number, from = Date.now()): Date => new Date(from + days * DAY);
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -96,8 +98,8 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
 
   it('issues 256-bit base64url tokens and stores only their SHA-256', async () => {
     const f = family();
-    const a = await service.issue({ ...f, expiresAt: inDays(14) });
-    const b = await service.issue({ ...f, expiresAt: inDays(14) });
+    const a = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
+    const b = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
     expect(a.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(a.token, 'base64url')).toHaveLength(32);
     expect(a.token).not.toBe(b.token);
@@ -120,11 +122,11 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
 
   it('rotates once; the spent token presented again revokes the family, newest token included', async () => {
     const f = family();
-    const first = await service.issue({ ...f, expiresAt: inDays(14) });
+    const first = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
 
     const rotated = await service.rotate(first.token);
-    expect(rotated).toEqual({ outcome: 'rotated', ...f, parentId: first.id });
-    const second = await service.issue({ ...f, parentId: first.id, expiresAt: inDays(14) });
+    expect(rotated).toEqual({ outcome: 'rotated', ...f, parentId: first.id, authTime: AUTH_TIME });
+    const second = await service.issue({ ...f, authTime: AUTH_TIME, parentId: first.id, expiresAt: inDays(14) });
 
     expect(await service.rotate(first.token)).toEqual({ outcome: 'reused', ...f });
     expect(await service.rotate(second.token)).toEqual({ outcome: 'invalid' });
@@ -139,11 +141,16 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
 
   it('lets the successor rotate in turn', async () => {
     const f = family();
-    const first = await service.issue({ ...f, expiresAt: inDays(14) });
+    const first = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
     const r1 = await service.rotate(first.token);
     expect(r1.outcome).toBe('rotated');
-    const second = await service.issue({ ...f, parentId: first.id, expiresAt: inDays(14) });
-    expect(await service.rotate(second.token)).toEqual({ outcome: 'rotated', ...f, parentId: second.id });
+    const second = await service.issue({ ...f, authTime: AUTH_TIME, parentId: first.id, expiresAt: inDays(14) });
+    expect(await service.rotate(second.token)).toEqual({
+      outcome: 'rotated',
+      ...f,
+      parentId: second.id,
+      authTime: AUTH_TIME,
+    });
   });
 
   it('of 8 concurrent rotations of one token, exactly one wins', async () => {
@@ -152,12 +159,12 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
     try {
       const services = [service, new RefreshTokenService(other.getRepository(RefreshToken))];
       const f = family();
-      const issued = await service.issue({ ...f, expiresAt: inDays(14) });
+      const issued = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
       const results: RotateResult[] = await Promise.all(
         Array.from({ length: 8 }, (_, i) => services[i % 2]!.rotate(issued.token)),
       );
       expect(results.filter((r) => r.outcome === 'rotated')).toEqual([
-        { outcome: 'rotated', ...f, parentId: issued.id },
+        { outcome: 'rotated', ...f, parentId: issued.id, authTime: AUTH_TIME },
       ]);
       // The losers raced the winner before it issued the next token: refused, and the family the
       // winner continues is not ended (api.md: exactly one of racing refreshes succeeds).
@@ -167,7 +174,7 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
       expect(row?.usedAt).toBeInstanceOf(Date);
       expect(row?.revokedAt).toBeNull();
       // Once the winner's successor exists, the spent token presented again is reuse: the family ends.
-      const next = await service.issue({ ...f, parentId: issued.id, expiresAt: inDays(14) });
+      const next = await service.issue({ ...f, authTime: AUTH_TIME, parentId: issued.id, expiresAt: inDays(14) });
       expect(await services[1]!.rotate(issued.token)).toEqual({ outcome: 'reused', ...f });
       expect(await service.rotate(next.token)).toEqual({ outcome: 'invalid' });
     } finally {
@@ -178,7 +185,7 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
   it('refuses an expired token without spending or revoking it', async () => {
     const f = family();
     const expiresAt = inDays(1);
-    const issued = await service.issue({ ...f, expiresAt });
+    const issued = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt });
     expect(await service.rotate(issued.token, new Date(expiresAt.getTime() + 1000))).toEqual({ outcome: 'invalid' });
     // Expiry is exclusive: at the very instant it is already refused.
     expect(await service.rotate(issued.token, expiresAt)).toEqual({ outcome: 'invalid' });
@@ -190,9 +197,9 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
 
   it('refuses every token of a revoked family, and only that family', async () => {
     const f = family();
-    const a = await service.issue({ ...f, expiresAt: inDays(14) });
-    const b = await service.issue({ ...f, expiresAt: inDays(14) });
-    const other = await service.issue({ ...family(), expiresAt: inDays(14) });
+    const a = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
+    const b = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
+    const other = await service.issue({ ...family(), authTime: AUTH_TIME, expiresAt: inDays(14) });
 
     await service.revokeFamily(f.familyId);
     expect(await service.rotate(a.token)).toEqual({ outcome: 'invalid' });
@@ -203,11 +210,11 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
 
   it('refuses a token issued into a family after it was revoked (a rotation racing a reuse)', async () => {
     const f = family();
-    const first = await service.issue({ ...f, expiresAt: inDays(14) });
+    const first = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(14) });
     expect((await service.rotate(first.token)).outcome).toBe('rotated');
     await service.revokeFamily(f.familyId);
     // The winner of the rotation issues its child only now, after the family was revoked.
-    const late = await service.issue({ ...f, parentId: first.id, expiresAt: inDays(14) });
+    const late = await service.issue({ ...f, authTime: AUTH_TIME, parentId: first.id, expiresAt: inDays(14) });
     expect(await service.rotate(late.token)).toEqual({ outcome: 'invalid' });
     // ...and the stray row is marked revoked too.
     expect((await rowsOf(f.familyId)).every((r) => r.revokedAt instanceof Date)).toBe(true);
@@ -254,18 +261,23 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
     const repo = ds.getRepository(RefreshToken);
 
     const dead = family();
-    const deadA = await service.issue({ ...dead, expiresAt: inDays(-3, now) });
-    const deadB = await service.issue({ ...dead, parentId: deadA.id, expiresAt: inDays(-2, now) });
+    const deadA = await service.issue({ ...dead, authTime: AUTH_TIME, expiresAt: inDays(-3, now) });
+    const deadB = await service.issue({ ...dead, authTime: AUTH_TIME, parentId: deadA.id, expiresAt: inDays(-2, now) });
 
     // Expiry slides with each rotation: the old spent row is long expired, its child is live.
     const living = family();
-    const oldSpent = await service.issue({ ...living, expiresAt: inDays(-5, now) });
+    const oldSpent = await service.issue({ ...living, authTime: AUTH_TIME, expiresAt: inDays(-5, now) });
     await repo.update({ id: oldSpent.id }, { usedAt: inDays(-6, now) });
-    const child = await service.issue({ ...living, parentId: oldSpent.id, expiresAt: inDays(10, now) });
+    const child = await service.issue({
+      ...living,
+      authTime: AUTH_TIME,
+      parentId: oldSpent.id,
+      expiresAt: inDays(10, now),
+    });
 
     // Expired, but less than a day ago.
     const recent = family();
-    const recentA = await service.issue({ ...recent, expiresAt: new Date(now - 60 * 60_000) });
+    const recentA = await service.issue({ ...recent, authTime: AUTH_TIME, expiresAt: new Date(now - 60 * 60_000) });
 
     const deleted = await service.purgeExpired(new Date(now));
     expect(deleted).toBeGreaterThanOrEqual(2);
@@ -283,14 +295,14 @@ describe.each(backends)('RefreshTokenService on $name', (backend) => {
 
   it('wires through RefreshTokenModule and purges at start-up', async () => {
     const f = family();
-    const stale = await service.issue({ ...f, expiresAt: inDays(-2) });
+    const stale = await service.issue({ ...f, authTime: AUTH_TIME, expiresAt: inDays(-2) });
     const moduleRef = await Test.createTestingModule({
       imports: [TypeOrmModule.forRoot({ ...options, migrationsRun: false }), RefreshTokenModule],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     const fromModule = app.get(RefreshTokenService);
-    const fresh = await fromModule.issue({ ...family(), expiresAt: inDays(1) });
+    const fresh = await fromModule.issue({ ...family(), authTime: AUTH_TIME, expiresAt: inDays(1) });
     expect((await fromModule.rotate(fresh.token)).outcome).toBe('rotated');
     // close() awaits the start-up purge still in flight, then clears the timer.
     await app.close();

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource, ObjectLiteral, QueryResult, Repository } from 'typeorm';
+import { type DataSource, IsNull, Not, type ObjectLiteral, type QueryResult, type Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity.js';
 
 export interface NewRefreshToken {
@@ -11,6 +11,20 @@ export interface NewRefreshToken {
   /** The spent token this one replaces (the `parentId` a 'rotated' result carries). */
   parentId?: string | null;
   expiresAt: Date;
+  /** The DPoP key thumbprint the family is bound to, if it is. */
+  jkt?: string | null;
+  /** Epoch ms of the sign-in that opened the family; a successor carries its parent's. */
+  authTime: number;
+}
+
+/** What a refresh token says about itself, read without spending it. */
+export interface RefreshTokenState {
+  userId: string;
+  familyId: string;
+  jkt: string | null;
+  expiresAt: Date;
+  /** Unused, unrevoked, unexpired, and no token of its family revoked: a refresh could spend it now. */
+  live: boolean;
 }
 
 export interface IssuedRefreshToken {
@@ -22,7 +36,7 @@ export interface IssuedRefreshToken {
 
 export type RotateResult =
   /** The token was spent by this call: issue its successor with `issue({ ..., parentId })`. */
-  | { outcome: 'rotated'; userId: string; familyId: string; parentId: string }
+  | { outcome: 'rotated'; userId: string; familyId: string; parentId: string; authTime: number }
   /** A spent token came back: the whole family has just been revoked. */
   | { outcome: 'reused'; userId: string; familyId: string }
   | { outcome: 'invalid' };
@@ -46,6 +60,7 @@ interface TokenRow {
   familyId: string;
   usedAt: unknown;
   revokedAt: unknown;
+  authTime: number | string | null;
   /** 1 when the token has not expired (computed in SQL, so no driver-specific date parsing). */
   live: number | string;
 }
@@ -89,8 +104,23 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
       parentId: input.parentId ?? null,
       userId: input.userId,
       expiresAt: input.expiresAt,
+      jkt: input.jkt ?? null,
+      authTime: String(Math.floor(input.authTime)),
     });
     return { token, id, expiresAt: input.expiresAt };
+  }
+
+  /** The token's state, without spending it (the DPoP binding check before a refresh; introspection). */
+  async peek(token: string, now = new Date()): Promise<RefreshTokenState | null> {
+    if (typeof token !== 'string' || token.length !== 43 || !TOKEN_SHAPE.test(token)) return null;
+    const row = await this.repo.findOne({
+      where: { tokenHash: hashToken(token) },
+      select: { userId: true, familyId: true, jkt: true, expiresAt: true, usedAt: true, revokedAt: true },
+    });
+    if (!row) return null;
+    const usable = row.usedAt === null && row.revokedAt === null && row.expiresAt.getTime() > now.getTime();
+    const live = usable && !(await this.repo.existsBy({ familyId: row.familyId, revokedAt: Not(IsNull()) }));
+    return { userId: row.userId, familyId: row.familyId, jkt: row.jkt, expiresAt: row.expiresAt, live };
   }
 
   /**
@@ -118,7 +148,7 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
 
     const rows = (
       await this.run(
-        `SELECT "id", "userId", "familyId", "usedAt", "revokedAt",
+        `SELECT "id", "userId", "familyId", "usedAt", "revokedAt", "authTime",
                 CASE WHEN "expiresAt" > :now THEN 1 ELSE 0 END AS "live"
            FROM ${this.table} WHERE "tokenHash" = :hash`,
         { now, hash },
@@ -126,7 +156,14 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
     ).records as TokenRow[];
     const row = rows[0];
     if (!row) return INVALID;
-    if (won) return { outcome: 'rotated', userId: row.userId, familyId: row.familyId, parentId: row.id };
+    if (won)
+      return {
+        outcome: 'rotated',
+        userId: row.userId,
+        familyId: row.familyId,
+        parentId: row.id,
+        authTime: Number(row.authTime ?? 0),
+      };
 
     if (row.revokedAt != null) return INVALID;
     if (row.usedAt != null) {

@@ -13,8 +13,13 @@ import { JwtKeysService } from '../keys/jwt-keys.service.js';
 import { AccessTokenSigner, AccessTokenVerifier, parseAccessClaims } from './access-token.js';
 
 const SECRET = 'access-token-spec-secret-of-at-least-32-bytes';
-const CLAIMS = ['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'roles', 'sid', 'sub'];
-const INPUT = { sub: 'a3c1e7f0-5f8e-4d7e-9d55-0b8d2f6c1a11', sid: 'sess_7Yk2', roles: ['user', 'admin'] as const };
+const CLAIMS = ['aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'nbf', 'roles', 'sid', 'sub'];
+const INPUT = {
+  sub: 'a3c1e7f0-5f8e-4d7e-9d55-0b8d2f6c1a11',
+  sid: 'sess_7Yk2',
+  roles: ['user', 'admin'] as const,
+  authTime: 1_795_339_000_999,
+};
 const saved = { ...process.env };
 let root: string;
 
@@ -78,6 +83,31 @@ async function forge(header: Record<string, unknown>, payload: unknown, key: Key
     .sign(key);
 }
 
+/**
+ * The lifetime rule (JWT_ACCESS_TTL 900 s, 30 s leeway) on tokens signed with the server's own key,
+ * as a holder of a leaked or test key would make them.
+ */
+async function expectLifetimeChecked(
+  h: Harness,
+  sign: (payload: Record<string, unknown>) => Promise<string>,
+): Promise<void> {
+  const base = part(h.signer.sign(INPUT).token, 1);
+  const iat = base.iat as number;
+  const nbf = base.nbf as number;
+  const at = async (claims: Record<string, unknown>) => h.verifier.verify(await sign({ ...base, ...claims }));
+  // Control: the forge makes tokens the verifier accepts, up to the TTL plus the leeway.
+  expect(await at({})).not.toBeNull();
+  expect(await at({ exp: iat + 900 + 30 })).not.toBeNull();
+  // An exp past the TTL, however far (1e13 once made the blacklist throw at logout).
+  for (const exp of [iat + 900 + 31, iat + 86_400, 1e13, Number.MAX_SAFE_INTEGER, 1e300])
+    expect(await at({ exp })).toBeNull();
+  // An iat in the future beyond the leeway would pass a forced-logout cut-off taken before it.
+  expect(await at({ iat: iat + 29, nbf, exp: Math.floor(iat) + 900 })).not.toBeNull();
+  // (45 s, not 31: the clock runs on between signing and verifying on a loaded machine.)
+  expect(await at({ iat: iat + 45, nbf, exp: Math.floor(iat + 45) + 900 })).toBeNull();
+  expect(await at({ iat: iat + 3600, nbf, exp: Math.floor(iat + 3600) + 900 })).toBeNull();
+}
+
 describe('access tokens', () => {
   describe.each(['RS256', 'ES256', 'EdDSA'] as const)('%s', (algorithm) => {
     let h: Harness;
@@ -101,7 +131,13 @@ describe('access tokens', () => {
       });
       expect(protectedHeader).toEqual({ alg: algorithm, typ: 'JWT', kid: jwk!.kid });
       expect(Object.keys(payload).sort()).toEqual(CLAIMS);
-      expect(payload).toMatchObject({ sub: INPUT.sub, sid: INPUT.sid, roles: ['user', 'admin'], jti });
+      expect(payload).toMatchObject({
+        sub: INPUT.sub,
+        sid: INPUT.sid,
+        roles: ['user', 'admin'],
+        jti,
+        auth_time: 1_795_339_000,
+      });
       expect(payload.exp! * 1000).toBe(expiresAt.getTime());
       expect(payload.iat! * 1000).toBeCloseTo(issuedAtMs, 3);
     });
@@ -133,6 +169,12 @@ describe('access tokens', () => {
       expect(h.verifier.verify(await forge({ alg: algorithm, typ: 'JWT', kid }, payload, privateKey))).not.toBeNull();
     });
 
+    it('refuses a well-signed token living longer than the access TTL, or issued in the future', async () => {
+      await expectLifetimeChecked(h, (payload) =>
+        forge({ alg: algorithm, typ: 'JWT', kid: h.keys.signingKey().kid }, payload, privateKey),
+      );
+    });
+
     it('refuses a tampered payload', () => {
       const token = h.signer.sign({ ...INPUT, roles: ['user'] }).token;
       const [head, , sig] = token.split('.');
@@ -147,10 +189,21 @@ describe('access tokens', () => {
       h = harness('HS256');
     });
 
-    it('header is exactly {alg, typ, kid}, claims exactly the nine, and jose verifies with the secret', async () => {
+    it('header is exactly {alg, typ, kid}, claims exactly the ten, and jose verifies with the secret', async () => {
       const { token } = h.signer.sign(INPUT);
       expect(part(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT', kid: h.keys.signingKey().kid });
-      expect(Object.keys(part(token, 1))).toEqual(['iss', 'aud', 'sub', 'sid', 'iat', 'nbf', 'exp', 'jti', 'roles']);
+      expect(Object.keys(part(token, 1))).toEqual([
+        'iss',
+        'aud',
+        'sub',
+        'sid',
+        'iat',
+        'nbf',
+        'exp',
+        'jti',
+        'roles',
+        'auth_time',
+      ]);
       await expect(
         jwtVerify(token, new TextEncoder().encode(SECRET), {
           algorithms: ['HS256'],
@@ -197,6 +250,35 @@ describe('access tokens', () => {
       expect(h.verifier.verify(token)).not.toBeNull();
       at(iat - 31);
       expect(h.verifier.verify(token)).toBeNull();
+    });
+
+    it('remembers a token it verified by its exact text only, and hands out claims no holder can change', () => {
+      const { token } = h.signer.sign(INPUT);
+      const claims = h.verifier.verify(token)!;
+      expect(h.verifier.verify(token)).toBe(claims);
+      // One request cannot change what the next one presenting the token is given.
+      expect(Object.isFrozen(claims) && Object.isFrozen(claims.roles)).toBe(true);
+      expect(() => (claims.roles as string[]).push('admin')).toThrow(TypeError);
+      expect(() => Object.assign(claims, { sub: 'someone-else' })).toThrow(TypeError);
+      // Texts that differ from the remembered one are judged afresh: another spelling of the same
+      // signature (the unused low bits of its last character), a payload with the old signature,
+      // a header naming another key.
+      const [head, body, sig] = token.split('.') as [string, string, string];
+      // 43 characters carry 258 bits for 32 bytes: the last one's two low bits are unused (zero).
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const sibling = alphabet[alphabet.indexOf(sig.at(-1)!) + 1]!;
+      expect(Buffer.from(`${sig.slice(0, -1)}${sibling}`, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
+      expect(h.verifier.verify(`${head}.${body}.${sig.slice(0, -1)}${sibling}`)).toBeNull();
+      const other = b64({ ...part(token, 1), sub: 'someone-else' });
+      expect(h.verifier.verify(`${head}.${other}.${sig}`)).toBeNull();
+      expect(h.verifier.verify(`${b64({ alg: 'HS256', typ: 'JWT', kid: 'unknown' })}.${body}.${sig}`)).toBeNull();
+      expect(h.verifier.verify(token)).toBe(claims);
+    });
+
+    it('refuses a well-signed token living longer than the access TTL, or issued in the future', async () => {
+      await expectLifetimeChecked(h, (payload) =>
+        forge({ alg: 'HS256', typ: 'JWT', kid: h.keys.signingKey().kid }, payload, new TextEncoder().encode(SECRET)),
+      );
     });
 
     it('refuses alg none in any spelling, and the RFC 7519 §6.1 unsecured example', () => {
@@ -286,6 +368,8 @@ describe('access tokens', () => {
   });
 });
 
+const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+
 describe('parseAccessClaims', () => {
   const valid: JWTPayload & Record<string, unknown> = {
     iss: 'auth-server',
@@ -297,10 +381,19 @@ describe('parseAccessClaims', () => {
     exp: 1_795_340_700,
     jti: '0d9a3c1e-1111-4222-8333-944455556666',
     roles: ['user'],
+    auth_time: 1_795_339_000,
   };
 
   it('accepts the claims we issue and exposes issuedAtMs', () => {
     expect(parseAccessClaims(valid)).toEqual({ ...valid, issuedAtMs: 1_795_339_800_848 });
+  });
+
+  it('accepts the cnf of a DPoP-bound token (RFC 9449 §6.1)', () => {
+    expect(parseAccessClaims({ ...valid, cnf: { jkt: JKT } })).toEqual({
+      ...valid,
+      cnf: { jkt: JKT },
+      issuedAtMs: 1_795_339_800_848,
+    });
   });
 
   it.each([
@@ -315,6 +408,13 @@ describe('parseAccessClaims', () => {
     ['aud as an array', { ...valid, aud: ['api'] }],
     ['iat not finite', { ...valid, iat: Number.POSITIVE_INFINITY }],
     ['an extra claim', { ...valid, email: 'a@b.c' }],
+    ['a cnf that is not an object', { ...valid, cnf: JKT }],
+    ['a cnf with another member', { ...valid, cnf: { jkt: JKT, x5t: 'x' } }],
+    ['a cnf.jkt that is no SHA-256 thumbprint', { ...valid, cnf: { jkt: 'short' } }],
+    ['a cnf beside an extra claim', { ...valid, cnf: { jkt: JKT }, email: 'a@b.c' }],
+    ['no auth_time', { ...valid, auth_time: undefined }],
+    ['auth_time as a string', { ...valid, auth_time: '1795339000' }],
+    ['a negative auth_time', { ...valid, auth_time: -1 }],
   ])('refuses %s', (_label, payload) => {
     const clean = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined));
     expect(parseAccessClaims(clean)).toBeNull();

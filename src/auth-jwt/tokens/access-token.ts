@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type ConfigType } from '@nestjs/config';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
+import { LRUCache } from 'lru-cache';
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { jwtConfig } from '../../config/config.js';
 import { type JwtAlgorithm } from '../../config/env.js';
@@ -11,7 +12,8 @@ import { verifyHs256 } from './hs256-jws.js';
 
 /**
  * Access tokens: compact JWS, header exactly `{alg, typ: "JWT", kid}`, claims exactly
- * `iss, aud, sub, sid, iat, nbf, exp, jti, roles` — no email, name or other personal data.
+ * `iss, aud, sub, sid, iat, nbf, exp, jti, roles, auth_time` — no email, name or other personal data.
+ * `auth_time` (RFC 9470 §2, whole seconds) is when the user last really signed in; refreshes keep it.
  *
  * - Signing goes through @nestjs/jwt (jsonwebtoken) for HS256, RS256 and ES256, handed the
  *   KeyObject built once by JwtKeysService (≈45× faster than a string secret, see there). EdDSA,
@@ -47,7 +49,10 @@ export interface AccessClaims {
   exp: number;
   jti: string;
   roles: Role[];
+  auth_time: number;
   issuedAtMs: number;
+  /** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt: string };
 }
 
 export interface SignedAccessToken {
@@ -68,11 +73,19 @@ export interface AccessVerifyOptions {
 
 /** RFC 7519 §4.1.4-§4.1.5 allow "some small leeway" for clock skew; 30 s is what api.md specifies. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
+/**
+ * The instant (epoch ms) until which an access token with this `exp` still passes verification:
+ * how long a refusal of it must be kept. Given the TTL instead of an `exp`, how long one issued
+ * now lives. The one place that lifetime is computed.
+ */
+export const acceptedUntilMs = (exp: number): number => (exp + CLOCK_TOLERANCE_SECONDS) * 1000;
 /** Our tokens are well under 1 KiB; anything far longer is refused before any parsing. */
 const MAX_TOKEN_LENGTH = 4096;
 const MAX_ID_LENGTH = 128;
 const MAX_URI_LENGTH = 256;
-const CLAIM_COUNT = 9;
+const CLAIM_COUNT = 10;
+/** How many verified tokens `AccessTokenVerifier` remembers (each under 2 KiB with its claims). */
+const VERIFIED_MAX = 10_000;
 
 @Injectable()
 export class AccessTokenSigner {
@@ -92,7 +105,11 @@ export class AccessTokenSigner {
     this.ttlSeconds = cfg.accessTtl;
   }
 
-  sign(input: { sub: string; sid: string; roles: readonly Role[] }): SignedAccessToken {
+  /**
+   * `authTime`: epoch ms of the sign-in that opened the session (RFC 9470 `auth_time`); `jkt`: the
+   * thumbprint of the DPoP key the session is bound to, carried as `cnf.jkt` (RFC 9449 §6.1).
+   */
+  sign(input: { sub: string; sid: string; roles: readonly Role[]; authTime: number; jkt?: string }): SignedAccessToken {
     const issuedAtMs = Date.now();
     const iat = issuedAtMs / 1000;
     const exp = Math.floor(iat) + this.ttlSeconds;
@@ -108,6 +125,8 @@ export class AccessTokenSigner {
       exp,
       jti,
       roles: [...input.roles],
+      auth_time: Math.floor(input.authTime / 1000),
+      ...(input.jkt === undefined ? {} : { cnf: { jkt: input.jkt } }),
     };
     const { kid, key } = this.keys.signingKey();
     const token =
@@ -122,11 +141,21 @@ export class AccessTokenSigner {
 @Injectable()
 export class AccessTokenVerifier {
   private readonly algorithm: JwtAlgorithm;
+  private readonly ttlSeconds: number;
   private readonly options: AccessVerifyOptions;
   /** The same options, typed for @nestjs/jwt: RS256 and ES256, which go through it. */
   private readonly jwtOptions: JwtVerifyOptions | undefined;
   /** HS256 and EdDSA: the signature checked on node:crypto, then the claims by `registeredClaimsHold`. */
   private readonly direct: ((token: string, key: KeyObject) => unknown) | undefined;
+  /**
+   * The claims of tokens that passed every check, by the token's exact text. A client presents the
+   * same token on every request until it expires, and the header parse and the signature were most
+   * of the guard's CPU (bench profiles). The keys are loaded once at start-up (retiring one takes a
+   * restart, which empties this), so only the clock can change the verdict, and it is checked on
+   * every use. Revocation is the caller's check, never remembered. Only what passed is kept, so
+   * forged tokens cannot fill it.
+   */
+  private readonly verified = new LRUCache<string, AccessClaims>({ max: VERIFIED_MAX });
 
   constructor(
     private readonly jwt: JwtService,
@@ -135,6 +164,7 @@ export class AccessTokenVerifier {
   ) {
     const { algorithm, issuer, audience } = cfg;
     this.algorithm = algorithm;
+    this.ttlSeconds = cfg.accessTtl;
     this.options = {
       algorithms: [algorithm],
       issuer,
@@ -186,28 +216,55 @@ export class AccessTokenVerifier {
 
   /**
    * Verifies a Bearer token completely: header, signature, `iss`, `aud`, `exp`, `nbf` (30 s
-   * leeway) and the claims' types. Null on any failure, never the library's error text.
+   * leeway), the claims' types, and a lifetime no longer than ours from an `iat` not in the future. Null on any failure, never the library's error text.
    * Revocation (blacklist) is the caller's next step.
    */
   verify(token: string): AccessClaims | null {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+    const known = this.verified.get(token);
+    if (known) return this.holdsNow(known) ? known : null;
     const key = this.keyFor(token);
-    if (!key) return null;
-    if (this.direct) {
-      const claims = parseAccessClaims(this.direct(token, key));
-      return claims && this.registeredClaimsHold(claims) ? claims : null;
-    }
+    const claims = key && this.checkSignature(token, key);
+    if (!claims || !this.holdsNow(claims)) return null;
+    // Frozen: every request presenting this token shares the object.
+    Object.freeze(claims.roles);
+    if (claims.cnf) Object.freeze(claims.cnf);
+    this.verified.set(token, Object.freeze(claims));
+    return claims;
+  }
+
+  /** The checks the clock can change: `exp`, `nbf`, and the lifetime from `iat`; with `iss` and `aud`. */
+  private holdsNow(c: AccessClaims): boolean {
+    return this.registeredClaimsHold(c) && this.lifetimeHolds(c);
+  }
+
+  /** The typed claims of a token whose signature under `key` is right, else null. */
+  private checkSignature(token: string, key: KeyObject): AccessClaims | null {
+    if (this.direct) return parseAccessClaims(this.direct(token, key));
     // Unreachable: every algorithm has one of the two paths.
     if (!this.jwtOptions) return null;
-    let payload: unknown;
     try {
       // @nestjs/jwt types the per-call key as string | Buffer but hands it unchanged to
       // jsonwebtoken, which takes a KeyObject (its `Secret` type) and runs ≈45× faster with one.
-      payload = this.jwt.verify<object>(token, { ...this.jwtOptions, secret: key as unknown as Buffer });
+      // It checks iss, aud, exp and nbf itself; `registeredClaimsHold` checks them again, alike.
+      return parseAccessClaims(
+        this.jwt.verify<object>(token, { ...this.jwtOptions, secret: key as unknown as Buffer }),
+      );
     } catch {
       return null;
     }
-    return parseAccessClaims(payload);
+  }
+
+  /**
+   * A token we signed lives `JWT_ACCESS_TTL` from its `iat`, and was issued in the past. A token
+   * claiming more (say `exp: 1e13`, signed with a leaked key) would outlive every revocation entry,
+   * whose lifetime is computed from the access TTL; an `iat` in the future would pass the user's
+   * forced-logout cut-off. Both are refused, with the same 30 s leeway for clock skew.
+   */
+  private lifetimeHolds(c: AccessClaims): boolean {
+    return (
+      c.exp - c.iat <= this.ttlSeconds + CLOCK_TOLERANCE_SECONDS && c.iat <= Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS
+    );
   }
 
   /** What jsonwebtoken checks on the other path, with the same clock (whole seconds) and leeway. */
@@ -231,16 +288,39 @@ const isRoles = (v: unknown): v is Role[] =>
   new Set(v).size === v.length &&
   v.every((r) => (ROLES as readonly unknown[]).includes(r));
 
+/** `cnf` of a DPoP-bound token: exactly `{jkt}`, a base64url SHA-256 thumbprint (RFC 9449 §6.1). */
+const isCnf = (v: unknown): v is { jkt: string } =>
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).length === 1 &&
+  typeof (v as { jkt?: unknown }).jkt === 'string' &&
+  /^[A-Za-z0-9_-]{43}$/.test((v as { jkt: string }).jkt);
+
 /**
- * Strict type check of a verified payload: exactly the nine claims we issue, each of the right
- * type. A token carrying anything else was not made by `AccessTokenSigner` and is refused.
+ * Strict type check of a verified payload: exactly the ten claims we issue (eleven with the optional
+ * `cnf` of a DPoP-bound token), each of the right type. A token carrying anything else was not
+ * made by `AccessTokenSigner` and is refused.
  */
 export function parseAccessClaims(payload: unknown): AccessClaims | null {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
   const p = payload as Record<string, unknown>;
-  if (Object.keys(p).length !== CLAIM_COUNT) return null;
-  const { iss, aud, sub, sid, iat, nbf, exp, jti, roles } = p;
+  const { iss, aud, sub, sid, iat, nbf, exp, jti, roles, auth_time, cnf } = p;
+  if (Object.keys(p).length !== CLAIM_COUNT + (cnf === undefined ? 0 : 1)) return null;
   if (!isUri(iss) || !isUri(aud) || !isId(sub) || !isId(sid) || !isId(jti)) return null;
-  if (!isTime(iat) || !isTime(nbf) || !isTime(exp) || !isRoles(roles)) return null;
-  return { iss, aud, sub, sid, iat, nbf, exp, jti, roles, issuedAtMs: Math.round(iat * 1000) };
+  if (!isTime(iat) || !isTime(nbf) || !isTime(exp) || !isRoles(roles) || !isTime(auth_time)) return null;
+  const claims: AccessClaims = {
+    iss,
+    aud,
+    sub,
+    sid,
+    iat,
+    nbf,
+    exp,
+    jti,
+    roles,
+    auth_time,
+    issuedAtMs: Math.round(iat * 1000),
+  };
+  if (cnf === undefined) return claims;
+  return isCnf(cnf) ? { ...claims, cnf: { jkt: cnf.jkt } } : null;
 }

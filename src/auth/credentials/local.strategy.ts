@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { clientOf, type HttpRequest } from '../../common/http/http-request.js';
+import { clientOf, type HttpRequest, pathOf } from '../../common/http/http-request.js';
 import { Strategy } from 'passport-local';
 import type { User } from '../../users/user.entity.js';
 import { CredentialsService } from './credentials.service.js';
@@ -13,6 +13,9 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   validate(req: HttpRequest, email: string, password: string): Promise<User> {
-    return this.credentials.verify(email, password, clientOf(req));
+    // The route says the style (api.md: /auth/session/login or /auth/jwt/login), for the audit
+    // trail of a failed attempt and the sign-in metrics.
+    const style = pathOf(req).toLowerCase().startsWith('/auth/session/') ? 'cookie' : 'jwt';
+    return this.credentials.signIn(email, password, { ...clientOf(req), style });
   }
 }

@@ -2,20 +2,30 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { HttpAdapterHost } from '@nestjs/core';
 import { type HttpRequest, pathOf } from '../http/http-request.js';
 import { isDependencyUnavailable } from '../dependency-failure.js';
-import { DomainError, type DomainErrorCode } from '../errors.js';
+import { DomainError, type DomainErrorCode, DPOP_ALGORITHMS, DpopError } from '../errors.js';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, HttpStatus> = {
   EMAIL_TAKEN: HttpStatus.CONFLICT,
+  CONFLICT: HttpStatus.CONFLICT,
+  INVALID_INPUT: HttpStatus.BAD_REQUEST,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
   INVALID_TOKEN: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
+  REAUTH_REQUIRED: HttpStatus.FORBIDDEN,
+  EMAIL_NOT_VERIFIED: HttpStatus.FORBIDDEN,
+  INVALID_MAIL_TOKEN: HttpStatus.BAD_REQUEST,
+  LAST_ADMIN: HttpStatus.CONFLICT,
   CSRF_FAILED: HttpStatus.FORBIDDEN,
   LOCKED: HttpStatus.TOO_MANY_REQUESTS,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  INVALID_DPOP_PROOF: HttpStatus.BAD_REQUEST,
+  USE_DPOP_NONCE: HttpStatus.BAD_REQUEST,
 };
+
+const DPOP_ALGS = DPOP_ALGORITHMS.join(' ');
 
 /**
  * Errors raised before Nest's router carry a status and their own messages, which quote the input,
@@ -55,6 +65,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toResponse(exception: unknown, req: HttpRequest): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof DpopError) return dpopResponse(exception);
     if (exception instanceof DomainError) {
       const status = DOMAIN_STATUS[exception.code];
       const headers: Record<string, string> = {};
@@ -105,6 +116,21 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.logger.error({ err, path: pathOf(req), method: req.method }, 'Unhandled error');
     return { body: errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), headers: {} };
   }
+}
+
+/**
+ * RFC 9449: at a resource, a 401 whose `WWW-Authenticate` names the DPoP scheme, the error and the
+ * accepted algorithms (§7.1); at the token endpoint, a 400 whose `error` is the OAuth code (§5).
+ * `use_dpop_nonce` carries the nonce to use (§8, §9).
+ */
+function dpopResponse(e: DpopError): { body: ErrorBody; headers: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  if (e.nonce !== undefined) headers['DPoP-Nonce'] = e.nonce;
+  if (e.atResource) {
+    headers['WWW-Authenticate'] = `DPoP error="${e.oauthError}", algs="${DPOP_ALGS}"`;
+    return { body: errorBody(HttpStatus.UNAUTHORIZED, e.message), headers };
+  }
+  return { body: { ...errorBody(HttpStatus.BAD_REQUEST, e.message), error: e.oauthError }, headers };
 }
 
 /** The 4xx status of an error raised by the HTTP layer before any route ran, if it is one. */

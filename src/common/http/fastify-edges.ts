@@ -6,7 +6,7 @@ import {
   BODY_LIMIT_BYTES,
   isPrivatePath,
   NO_STORE_HEADERS,
-  refusePrototypeKeys,
+  strictJsonReviver,
   refusedBody,
   securityHeaders,
 } from './http-edges.js';
@@ -30,15 +30,31 @@ function parseJson(_req: FastifyRequest, received: string, done: (err: Error | n
   if (text[0] !== '{' && text[0] !== '[') return done(new MalformedBody('JSON body must be an object or array'));
   let value: unknown;
   try {
-    value = JSON.parse(text, refusePrototypeKeys);
+    value = JSON.parse(text, strictJsonReviver);
   } catch {
     return done(new MalformedBody('Malformed JSON body'));
   }
   done(null, value);
 }
 
+/**
+ * A form body (only the routes of FORM_ROUTES get one, see refusedBody), read as Express' urlencoded
+ * parser reads it: flat key=value pairs, a repeated key an array, no prototype keys.
+ */
+function parseForm(_req: FastifyRequest, received: string, done: (err: Error | null, value?: unknown) => void): void {
+  const body: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(received)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      return done(new MalformedBody('Forbidden key in form body'));
+    }
+    const prior = body[key];
+    body[key] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
+  }
+  done(null, body);
+}
+
 function requireJsonBodiesAndNoStore(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  const refused = refusedBody(req.method, req.headers);
+  const refused = refusedBody(req.method, req.headers, req.url);
   if (refused) {
     void reply.code(415).send(errorBody(415, refused));
     return;
@@ -60,6 +76,11 @@ export function configureFastifyEdges(app: NestFastifyApplication): void {
   fastify.addHook('onRequest', requireJsonBodiesAndNoStore);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, parseJson);
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    parseForm,
+  );
 }
 
 /**

@@ -1,4 +1,27 @@
-import { isPrivatePath, normalizeUnreserved, refusedBody } from './http-edges.js';
+import helmet from 'helmet';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { isPrivatePath, normalizeUnreserved, refusedBody, securityHeaders, strictJsonReviver } from './http-edges.js';
+
+describe('securityHeaders (helmet, computed once)', () => {
+  const response = (): ServerResponse => {
+    const res = new ServerResponse(new IncomingMessage(new Socket()));
+    res.setHeader('X-Powered-By', 'Express');
+    return res;
+  };
+
+  it('leaves a response exactly as helmet() itself does', () => {
+    const byHelmet = response();
+    helmet()(new IncomingMessage(new Socket()), byHelmet, () => undefined);
+    const ours = response();
+    let called = 0;
+    securityHeaders(new IncomingMessage(new Socket()), ours, () => called++);
+    expect(called).toBe(1);
+    expect(ours.getHeaders()).toEqual(byHelmet.getHeaders());
+    expect(ours.getHeader('x-powered-by')).toBeUndefined();
+    expect(ours.getHeader('content-security-policy')).toMatch(/default-src 'self'/);
+  });
+});
 
 const json = { 'content-type': 'application/json', 'content-length': '2' };
 
@@ -39,6 +62,18 @@ describe('refusedBody (the 415 rule both adapters apply)', () => {
   ])('refuses %s', (_, method, headers, why) => {
     expect(refusedBody(method, headers)).toMatch(why);
   });
+
+  it('takes a form body on the introspection route only, however its path is spelled', () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '9' };
+    expect(refusedBody('POST', form, '/oauth/introspect')).toBeUndefined();
+    expect(refusedBody('POST', form, '/OAuth/%69ntrospect/?x=1')).toBeUndefined();
+    for (const url of ['/auth/jwt/login', '/users', '/oauth/introspect/x', '/oauth']) {
+      expect(refusedBody('POST', form, url)).toMatch(/application\/json/);
+    }
+    expect(refusedBody('POST', { ...form, 'content-type': 'multipart/form-data' }, '/oauth/introspect')).toMatch(
+      /application\/json/,
+    );
+  });
 });
 
 describe('isPrivatePath (no-store)', () => {
@@ -70,5 +105,34 @@ describe('normalizeUnreserved (how Fastify reads a path, applied on Express)', (
     ['/bad%zz%6', '/bad%zz%6'],
   ])('%s is %s', (url, expected) => {
     expect(normalizeUnreserved(url)).toBe(expected);
+  });
+});
+
+describe('strictJsonReviver (the JSON.parse reviver of both body parsers)', () => {
+  const parse = (text: string): unknown => JSON.parse(text, strictJsonReviver);
+
+  it.each([
+    ['plain text', '{"email":"a@example.com","password":"correct horse"}'],
+    ['paired surrogates (an emoji), escaped and raw', '{"p":"\\ud83d\\ude00 😀","k😀":["\\ud83d\\ude00"]}'],
+    ['any BMP character, escaped', '{"p":"\\u00e9\\uffff\\u0000"}'],
+    ['numbers, booleans, null, nesting', '[1,true,null,{"a":{"b":[]}}]'],
+  ])('keeps %s', (_, text) => {
+    expect(parse(text)).toEqual(JSON.parse(text));
+  });
+
+  it.each([
+    ['a lone high surrogate in a value', '{"email":"lone\\ud800@example.com"}'],
+    ['a lone low surrogate in a value', '{"password":"abc\\udc00def"}'],
+    ['a reversed pair', '{"p":"\\ude00\\ud83d"}'],
+    ['a high surrogate at the end', '{"p":"x\\ud83d"}'],
+    ['one in a key', '{"k\\ud800":1}'],
+    ['one deep in an array', '{"a":[{"b":["ok","\\udfff"]}]}'],
+    ['one at the top', '["\\ud800"]'],
+  ])('refuses %s with a SyntaxError (a 400)', (_, text) => {
+    expect(() => parse(text)).toThrow(SyntaxError);
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses the key %s', (key) => {
+    expect(() => parse(`{"a":{"${key}":{"x":1}}}`)).toThrow(SyntaxError);
   });
 });

@@ -1,5 +1,5 @@
 import helmet from 'helmet';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The HTTP edges every request meets before a route, as decisions on the method, path and headers
@@ -12,6 +12,14 @@ export const BODY_LIMIT_BYTES = 100 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 // Only what the JSON parser reads: an `application/x+json` body would arrive empty.
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/**
+ * The one route that also takes a form body: token introspection, whose standard body is
+ * form-encoded (RFC 7662 §2.1). Resource servers are programs, not browsers; its HTTP Basic client
+ * authentication is never sent by a cross-site form on its own, so the CSRF reasoning below holds.
+ */
+export const FORM_ROUTES = new Set(['/oauth/introspect']);
 
 const UTF8_CHARSET = /;\s*charset\s*=\s*"?utf-8"?\s*(;|$)/i;
 const ANY_CHARSET = /;\s*charset\s*=/i;
@@ -23,11 +31,12 @@ const ANY_CHARSET = /;\s*charset\s*=/i;
  * gains nothing from compression, and no inflating code runs on untrusted input.
  * `undefined`: the body, if any, may go on to the JSON parser.
  */
-export function refusedBody(method: string, headers: IncomingHttpHeaders): string | undefined {
+export function refusedBody(method: string, headers: IncomingHttpHeaders, url = '/'): string | undefined {
   const hasBody = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
   if (!hasBody || !BODY_METHODS.has(method)) return undefined;
   const type = headers['content-type'] ?? '';
-  if (!JSON_TYPE.test(type)) return 'Content-Type must be application/json';
+  if (!JSON_TYPE.test(type) && !(FORM_TYPE.test(type) && FORM_ROUTES.has(routePath(url))))
+    return 'Content-Type must be application/json';
   if (ANY_CHARSET.test(type) && !UTF8_CHARSET.test(type)) return 'The body must be UTF-8';
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
@@ -35,7 +44,7 @@ export function refusedBody(method: string, headers: IncomingHttpHeaders): strin
   return undefined;
 }
 
-const PRIVATE_PREFIXES = ['/auth', '/users', '/admin'];
+const PRIVATE_PREFIXES = ['/auth', '/users', '/admin', '/oauth'];
 
 /** Answers about credentials and people are never stored by a browser or a shared cache. */
 export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
@@ -65,11 +74,35 @@ export function isPrivatePath(url: string): boolean {
 }
 
 /**
- * helmet's default headers, built once and applied to the Node.js response on either adapter.
- * Not @fastify/helmet: it builds a new helmet middleware for every request (parsing the CSP
- * directives each time), measured at about 7 % of a Fastify request in `npm run bench`.
+ * What helmet's default middleware does to a response, found once at start-up by running it on a
+ * recording response: the headers it sets and the ones it removes. Its defaults depend on nothing
+ * in the request (no CSP nonce), so every response gets the same; `http-edges.spec.ts` checks the
+ * result against helmet itself on a real response.
  */
-export const securityHeaders = helmet();
+function recordHelmet(): { set: [string, string][]; removed: string[] } {
+  const set = new Map<string, string>();
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string) => set.set(name, String(value)),
+    removeHeader: (name: string) => removed.push(name),
+  };
+  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return { set: [...set], removed };
+}
+
+const HELMET = recordHelmet();
+
+/**
+ * helmet's default headers, applied to the Node.js response on either adapter from the list
+ * `recordHelmet` made: per request only the `setHeader` calls remain. Not @fastify/helmet: it
+ * builds a new helmet middleware for every request (parsing the CSP directives each time), and
+ * helmet's own middleware runs a dozen functions per response for the same constant headers.
+ */
+export function securityHeaders(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  for (const name of HELMET.removed) res.removeHeader(name);
+  for (const [name, value] of HELMET.set) res.setHeader(name, value);
+  next();
+}
 
 // Percent-encoded unreserved characters: ALPHA, DIGIT, "-", ".", "_", "~" (RFC 3986 §2.3).
 const ENCODED_UNRESERVED = /%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2[de]|5f|7e)/gi;
@@ -89,8 +122,18 @@ export function normalizeUnreserved(url: string): string {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** JSON.parse reviver: prototype pollution never starts (CWE-1321); the parser answers its SyntaxError with a 400. */
-export function refusePrototypeKeys(key: string, value: unknown): unknown {
+/**
+ * The JSON.parse reviver of both adapters' body parsers; a refusal is a SyntaxError, which either
+ * parser answers with a 400 "Malformed request body":
+ * - no key that could reach an object's prototype (CWE-1321);
+ * - no unpaired UTF-16 surrogate (`"\ud800"`) in any key or string: such a string is not Unicode
+ *   text (RFC 8259 §8.2), it cannot be encoded to UTF-8 for a database, a hash or a log line
+ *   without silently becoming U+FFFD, and library code such as `encodeURIComponent` throws a
+ *   URIError on it (a 500 in the email validator). Refused once here, no route meets one.
+ */
+export function strictJsonReviver(key: string, value: unknown): unknown {
   if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('Forbidden key in JSON body');
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed()))
+    throw new SyntaxError('Unpaired surrogate in JSON body');
   return value;
 }

@@ -25,14 +25,17 @@ export function createHttpAdapter(
 ): AbstractHttpAdapter {
   if (kind === 'fastify') {
     const adapter = new FastifyAdapter({
-      // Fastify's own logger stays off: pino-http writes the request lines on both adapters.
+      // Fastify's own logger stays off: `configureApp` writes the request lines on both adapters.
       logger: false,
+      // The app has no Nest middleware (every request step is a Fastify hook or plugin): without
+      // this, Nest would put @fastify/middie on every request for none.
+      skipMiddie: true,
       bodyLimit: BODY_LIMIT_BYTES,
       // Routes match as Express matches them: `/users/me/` and `/USERS/me` are `/users/me`.
       // Express has no limit of its own on a path parameter (the request line is limited anyway).
       routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16 * 1024 },
       frameworkErrors: answerRouterError,
-      // The request id of the logs and of `X-Request-Id`, as pino-http makes it on Express.
+      // The request id of the logs and of `X-Request-Id`, as `configureApp` makes it on Express.
       genReqId: requestIdOf,
       ...(trustProxy === undefined ? {} : { trustProxy: fastifyTrust(trustProxy) }),
     });

@@ -4,6 +4,11 @@ import { CreateAuthSessions1763800000150 } from './1763800000150-CreateAuthSessi
 import { CreateTokenRevocations1763800000200 } from './1763800000200-CreateTokenRevocations.js';
 import { CreateRefreshTokens1763800000300 } from './1763800000300-CreateRefreshTokens.js';
 import { CreateAuthEvents1763800000400 } from './1763800000400-CreateAuthEvents.js';
+import { AddSecondFactor1763800000800 } from './1763800000800-AddSecondFactor.js';
+import { CreateEphemeralEntries1763800001800 } from './1763800001800-CreateEphemeralEntries.js';
+import { AddRefreshTokenJkt1763800001810 } from './1763800001810-AddRefreshTokenJkt.js';
+import { AddRefreshAuthTime1764400000000 } from './1764400000000-AddRefreshAuthTime.js';
+import { AccountLifecycle1764400000100 } from './1764400000100-AccountLifecycle.js';
 
 /** Every migration, in order. A new file from `npm run migration:generate` is added here. */
 export const migrations = [
@@ -13,4 +18,9 @@ export const migrations = [
   CreateTokenRevocations1763800000200,
   CreateRefreshTokens1763800000300,
   CreateAuthEvents1763800000400,
+  AddSecondFactor1763800000800,
+  CreateEphemeralEntries1763800001800,
+  AddRefreshTokenJkt1763800001810,
+  AddRefreshAuthTime1764400000000,
+  AccountLifecycle1764400000100,
 ];

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength, Validate } from 'class-validator';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { normalizeEmail } from '../email.js';
-import { PasswordLength } from './password-length.validator.js';
+import { IsPassword } from '../password-policy.js';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice@example.com', description: 'Trimmed, Unicode-normalised (NFKC) and lower-cased.' })
@@ -16,10 +16,11 @@ export class CreateUserDto {
     example: 'correct horse battery staple',
     minLength: 12,
     maxLength: 128,
-    description: '12 to 128 characters (Unicode code points), never truncated.',
+    description:
+      '12 to 128 characters (Unicode code points, after NFC normalisation), never truncated; no control characters (RFC 8265 OpaqueString), and not one of the most commonly used passwords.',
   })
   @IsString()
-  @Validate(PasswordLength)
+  @IsPassword()
   password!: string;
 
   @ApiPropertyOptional({ example: 'Alice', maxLength: 100 })

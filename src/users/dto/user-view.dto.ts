@@ -7,6 +7,9 @@ export class UserView {
   @ApiProperty({ example: 'alice@example.com' }) email!: string;
   @ApiProperty({ type: String, nullable: true, example: 'Alice' }) displayName!: string | null;
   @ApiProperty({ enum: ROLES, isArray: true, example: ['user'] }) roles!: Role[];
+  @ApiProperty({ description: 'Proved by the link of the verification mail (or a password reset)' })
+  emailVerified!: boolean;
+  @ApiProperty({ description: 'A second factor is on' }) mfaEnabled!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
   static of(user: User): UserView {
@@ -15,6 +18,8 @@ export class UserView {
       email: user.email,
       displayName: user.displayName,
       roles: user.roles,
+      emailVerified: user.emailVerified,
+      mfaEnabled: user.mfaEnabled,
       createdAt: user.createdAt.toISOString(),
     };
   }

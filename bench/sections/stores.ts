@@ -11,7 +11,7 @@ import { createClient } from 'redis';
 import { DataSource } from 'typeorm';
 import { RefreshToken } from '../../src/auth-jwt/refresh/refresh-token.entity.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
-import type { Redis } from '../../src/redis/redis.module.js';
+import type { RedisClientType as Redis } from 'redis';
 import { SessionRecord } from '../../src/session-registry/session-record.entity.js';
 import { EmbeddedSessionStore } from '../../src/session-store/embedded-session-store.js';
 import { RedisSessionStore } from '../../src/session-store/redis-session-store.js';
@@ -19,7 +19,9 @@ import { EmbeddedTokenBlacklist } from '../../src/token-blacklist/embedded-token
 import { RedisTokenBlacklist } from '../../src/token-blacklist/redis-token-blacklist.js';
 import type { TokenBlacklist } from '../../src/token-blacklist/token-blacklist.js';
 import { TokenRevocation } from '../../src/token-blacklist/token-revocation.entity.js';
-import type { BlacklistExpiry, StoreFootprint } from './results.js';
+import type { RunContext } from '../lib/context.js';
+import type { BlacklistExpiry, StoreFootprint } from '../lib/results.js';
+import type { Section } from '../lib/section.js';
 
 const ABSOLUTE_TIMEOUT_SEC = 43_200;
 const IDLE_TIMEOUT_MS = 1_800_000;
@@ -132,7 +134,7 @@ export interface StoreMeasurement {
  * @param count entries of each kind (10,000 in the report)
  * @param expirySec how long the blacklist entries live (short: the run waits for them to go)
  */
-export async function measureStores(
+async function measureStores(
   dir: string,
   redisUrl: string | null,
   count: number,
@@ -159,7 +161,7 @@ export async function measureStores(
     const jti = (i: number): string => (i < sample.length ? sample[i]! : randomUUID());
     log(`  blacklist: ${count} revoked tokens per store, expiring in ${expirySec}s`);
     const embeddedBl = new EmbeddedTokenBlacklist(ds.getRepository(TokenRevocation));
-    await inParallel(count, 1, (i) => embeddedBl.revokeToken(jti(i), expiresAt));
+    await inParallel(count, 1, (i) => embeddedBl.revokeToken(`u${i % 100}`, jti(i), expiresAt));
     footprints.push(
       footprint('blacklisted access tokens', 'embedded', count, await sqliteTable(ds, 'token_revocations')),
     );
@@ -167,7 +169,7 @@ export async function measureStores(
     if (redis) {
       redisBl = new RedisTokenBlacklist(redis, prefix);
       const before = await usedMemory(redis);
-      await inParallel(count, 100, (i) => redisBl!.revokeToken(jti(i), expiresAt));
+      await inParallel(count, 100, (i) => redisBl!.revokeToken(`u${i % 100}`, jti(i), expiresAt));
       footprints.push(
         footprint(
           'blacklisted access tokens',
@@ -295,3 +297,29 @@ export async function measureStores(
   }
   return { footprints, blacklistExpiry };
 }
+
+async function run(ctx: RunContext): Promise<StoreMeasurement> {
+  const S = ctx.settings;
+  const stores = await measureStores(
+    ctx.tmp,
+    ctx.redis ? ctx.redisUrl : null,
+    S.storeCount,
+    S.blacklistExpiry,
+    ctx.log,
+  );
+  for (const f of stores.footprints)
+    ctx.log(`  ${f.what} (${f.store}): ${f.rows} rows/keys, ${f.bytes} bytes (${f.bytesPerEntry} per entry)`);
+  for (const e of stores.blacklistExpiry)
+    ctx.log(
+      `  blacklist after expiry (${e.store}): revoked ${e.revokedAfterExpiry}, present ${e.presentAfterExpiry}, after purge ${e.presentAfterPurge}`,
+    );
+  return stores;
+}
+
+export const storesSection: Section<StoreMeasurement> = {
+  name: 'stores',
+  title: 'store footprint',
+  servers: () => [],
+  none: { footprints: [], blacklistExpiry: [] },
+  run,
+};

@@ -1,0 +1,87 @@
+/** What the results say about where they were measured: the machine, Redis and the libraries' versions. */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+import type { LoadSpec } from '../load.js';
+import { type Pinning, wrkVersion } from './processes.js';
+import type { BenchResults } from './results.js';
+import { round } from './stats.js';
+
+/** Redis's version, or null when there is no Redis at `url`. */
+export async function redisVersion(url: string): Promise<string | null> {
+  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const info = await client.info('server');
+    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  } catch {
+    return null;
+  } finally {
+    if (client.isOpen) client.destroy();
+  }
+}
+
+export function machine(o: {
+  loadAverageAtStart: number[];
+  pin: Pinning;
+  tool: LoadSpec['tool'];
+  redis: string | null;
+}): BenchResults['machine'] {
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverageAtStart: o.loadAverageAtStart.map((x) => round(x, 2)),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    pinning: o.pin.note,
+    loadTool: o.tool === 'wrk' ? (wrkVersion() ?? 'wrk') : 'autocannon',
+    redis: o.redis,
+  };
+}
+
+export function versions(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pkgs = [
+    '@nestjs/core',
+    '@nestjs/platform-express',
+    '@nestjs/platform-fastify',
+    '@nestjs/passport',
+    '@nestjs/jwt',
+    'passport',
+    'passport-jwt',
+    'jsonwebtoken',
+    'express',
+    'express-session',
+    'helmet',
+    'fastify',
+    '@fastify/helmet',
+    '@fastify/cookie',
+    '@fastify/session',
+    'pino',
+    'connect-redis',
+    'redis',
+    'typeorm',
+    'better-sqlite3',
+    'argon2',
+    'autocannon',
+    // The alternatives' own (bench/peers/).
+    'passport-local',
+    'better-auth',
+    'kysely',
+  ];
+  for (const p of pkgs) out[p] = packageVersion(root, p);
+  return out;
+}
+
+/** An installed package's version, from its package.json under `root`'s node_modules. */
+export function packageVersion(root: string, name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'not installed';
+  }
+}

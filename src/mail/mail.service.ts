@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { accountConfig } from '../config/config.js';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * Sends mail: over SMTP (nodemailer) when `SMTP_URL` is set, else as an `.eml` file (mode 0600)
+ * in `data/outbox/`, so `npm start` needs no mail server. `send` never throws: a mail that cannot
+ * be delivered is logged (never with its body, which holds a token) and changes no answer.
+ */
+@Injectable()
+export class MailService implements OnModuleDestroy {
+  private readonly logger = new Logger(MailService.name);
+  private readonly transport: Transporter;
+  private readonly toFile: boolean;
+
+  constructor(@Inject(accountConfig.KEY) private readonly config: ConfigType<typeof accountConfig>) {
+    this.toFile = !config.smtpUrl;
+    this.transport = config.smtpUrl
+      ? nodemailer.createTransport(config.smtpUrl)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  }
+
+  async send(mail: Mail): Promise<void> {
+    try {
+      const info = (await this.transport.sendMail({ from: this.config.mailFrom, ...mail })) as {
+        message?: Buffer;
+        messageId?: string;
+      };
+      if (this.toFile && info.message) {
+        await mkdir(this.config.outboxDir, { recursive: true, mode: 0o700 });
+        const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`;
+        const file = join(this.config.outboxDir, name);
+        // Written under a hidden name and renamed: whoever watches the folder never reads half a mail.
+        const partial = join(this.config.outboxDir, `.${name}.part`);
+        await writeFile(partial, info.message, { mode: 0o600 });
+        await rename(partial, file);
+        this.logger.log({ file, subject: mail.subject }, 'Mail written to the outbox');
+      } else {
+        this.logger.log({ messageId: info.messageId, subject: mail.subject }, 'Mail sent');
+      }
+    } catch (err) {
+      // The error of an SMTP client may quote the server's reply, never the message: safe to log.
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err), subject: mail.subject },
+        'Mail not delivered',
+      );
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.transport.close();
+  }
+}
