@@ -61,6 +61,9 @@ export default {
         '<rootDir>/test/foundation/process.e2e-spec.ts',
         // Runs on both drivers itself (a database of its own on TEST_POSTGRES_URL).
         '<rootDir>/test/foundation/schema.e2e-spec.ts',
+        // Chromium drives the HTTP surface (Swagger UI, the OpenAPI document, passkeys): the adapter
+        // changes what it sees, the database does not, and these are the slowest files of the suite.
+        '<rootDir>/test/browser/',
       ],
     })),
     // The e2e files that run on each store (`STORES` in test/support/http.ts), on the Redis Cluster:
