@@ -9,7 +9,7 @@ import { RedisEphemeralStore } from '../src/ephemeral-store/redis-ephemeral-stor
 import type { Redis } from '../src/redis/redis.module.js';
 import type { App } from 'supertest/types.js';
 import { craftProof, dpopGet, dpopLogin, newKeys, ORIGIN, proof, thumbprint, type TokenPair } from './support/dpop.js';
-import { PASSWORD, register, STORES } from './support/http.js';
+import { PASSWORD, register, sleep, STORES } from './support/http.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { decodePart } from './support/tokens.js';
 
@@ -295,6 +295,10 @@ describe('DPOP_REQUIRED (e2e)', () => {
     const { secret } = (await request(plain.http).post('/users/me/mfa/totp').set(auth).expect(200)).body as {
       secret: string;
     };
+    // The codes below (steps 0, +1, -1) are each spent once and must all fall in one 30 s step: had
+    // a step ended between them, -1 would be the confirmation's code again, refused as a replay.
+    const left = TOTP_PERIOD_SECONDS * 1000 - (Date.now() % (TOTP_PERIOD_SECONDS * 1000));
+    if (left < 15_000) await sleep(left + 50);
     await request(plain.http)
       .post('/users/me/mfa/totp/confirm')
       .set(auth)
@@ -324,7 +328,7 @@ describe('DPOP_REQUIRED (e2e)', () => {
     const pair = done.body as TokenPair;
     expect(pair.tokenType).toBe('DPoP');
     expect(decodePart(pair.accessToken, 1).cnf).toEqual({ jkt: await thumbprint(keys) });
-  });
+  }, 90_000);
 });
 
 describe.each(STORES)('DPoP server nonces (DPOP_NONCE=true) on the %s (e2e)', (_, storeEnv) => {
