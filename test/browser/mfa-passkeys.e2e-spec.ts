@@ -197,9 +197,9 @@ describe('Second factor and passkeys in Chromium (e2e)', () => {
       const { page, context, problems } = await openDocs(browser, origin);
       contexts.push(context);
       const email = `ui-${randomUUID()}@example.com`;
-      expectStatus(await tryItOut(page, 'POST', '/users', { email, password: PASSWORD }), 201, 'POST /users');
+      expectStatus(await tryItOut(page, 'POST', '/users', { body: { email, password: PASSWORD } }), 201, 'POST /users');
       expectStatus(
-        await tryItOut(page, 'POST', '/auth/jwt/login', { email, password: PASSWORD }),
+        await tryItOut(page, 'POST', '/auth/jwt/login', { body: { email, password: PASSWORD } }),
         200,
         'POST /auth/jwt/login',
       );
@@ -207,16 +207,18 @@ describe('Second factor and passkeys in Chromium (e2e)', () => {
       const enrol = await tryItOut(page, 'POST', '/users/me/mfa/totp');
       expectStatus(enrol, 200, 'POST /users/me/mfa/totp');
       const { secret } = JSON.parse(enrol.text) as { secret: string };
-      const confirm = await tryItOut(page, 'POST', '/users/me/mfa/totp/confirm', { code: await generate({ secret }) });
+      const confirm = await tryItOut(page, 'POST', '/users/me/mfa/totp/confirm', {
+        body: { code: await generate({ secret }) },
+      });
       expectStatus(confirm, 200, 'POST /users/me/mfa/totp/confirm');
       expect((JSON.parse(confirm.text) as { recoveryCodes: string[] }).recoveryCodes).toHaveLength(10);
 
-      const login = await tryItOut(page, 'POST', '/auth/jwt/login', { email, password: PASSWORD });
+      const login = await tryItOut(page, 'POST', '/auth/jwt/login', { body: { email, password: PASSWORD } });
       expectStatus(login, 200, 'POST /auth/jwt/login with the second factor on');
       const { mfaToken, mfaRequired } = JSON.parse(login.text) as { mfaToken: string; mfaRequired: boolean };
       expect(mfaRequired).toBe(true);
       const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + TOTP_PERIOD_SECONDS });
-      const verify = await tryItOut(page, 'POST', '/auth/mfa/verify', { mfaToken, code: next });
+      const verify = await tryItOut(page, 'POST', '/auth/mfa/verify', { body: { mfaToken, code: next } });
       expectStatus(verify, 200, 'POST /auth/mfa/verify');
       const { accessToken } = JSON.parse(verify.text) as { accessToken: string };
       // The page authorized itself with the new token, as after a login.

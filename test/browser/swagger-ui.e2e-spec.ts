@@ -3,19 +3,23 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { PASSWORD } from '../support/http.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  type DocsPage,
+  expectStatus,
+  openDocs as openDocsPage,
+  tryItOut,
+} from '../support/swagger-page.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
  * Both sign-in styles, driven through Swagger UI in Debian's Chromium: every call is made by
  * clicking "Try it out" and "Execute", and each step checks the status code the page shows.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-// The machine is shared and slow (CI runs two Node lines side by side, each with its Chromium):
-// generous, but a hang still ends with a message, each step after 30 s.
-const STEP_TIMEOUT = 30_000;
 const TEST_TIMEOUT = 180_000;
 
 // A name that is not loopback, resolved to 127.0.0.1 by Chromium itself: browsers treat localhost
@@ -42,15 +46,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`,
-    ],
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`],
   });
 }, 120_000);
 
@@ -63,94 +59,11 @@ afterEach(async () => {
   await Promise.all(contexts.splice(0).map((c) => c.close()));
 });
 
-/** A fresh browser profile (its own cookies and localStorage) on /docs, with Swagger UI rendered. */
-async function openDocs(
-  base = origin,
-): Promise<{ page: Page; context: BrowserContext; problems: string[]; failed: string[] }> {
-  const context = await browser.newContext({ baseURL: base });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
-  // Anything the page's CSP refused, and any script error, makes the test fail at its end.
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40\d/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  const failed: string[] = [];
-  page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
-  await page.goto('/docs', { waitUntil: 'load' });
-  try {
-    await page.locator('.opblock').first().waitFor();
-  } catch (err) {
-    throw new Error(`Swagger UI did not render at ${base}/docs: ${[...problems, ...failed].join('; ')}`, {
-      cause: err,
-    });
-  }
-  return { page, context, problems, failed };
-}
-
-interface Shown {
-  /** The status code Swagger UI shows under "Server response". */
-  status: number;
-  /** The response body as Swagger UI shows it. */
-  text: string;
-  /** The headers the browser sent, cookies included. */
-  headers: Record<string, string>;
-  response: Response;
-}
-
-/** The operation's block in Swagger UI, found by method and path. */
-function operation(page: Page, method: string, path: string) {
-  return page
-    .locator('.opblock')
-    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
-    .filter({ has: page.locator('.opblock-summary-method', { hasText: new RegExp(`^${method}$`) }) });
-}
-
-/**
- * Opens the operation, clicks "Try it out", fills the path parameters and the JSON body, clicks
- * "Execute", and returns what the page shows once the server has answered.
- */
-async function tryItOut(
-  page: Page,
-  method: string,
-  path: string,
-  input: { params?: Record<string, string>; body?: unknown } = {},
-): Promise<Shown> {
-  const op = operation(page, method, path);
-  await op.waitFor();
-  if (!/\bis-open\b/.test((await op.getAttribute('class')) ?? '')) await op.locator('.opblock-summary-control').click();
-  // Once the body was edited, "Reset" sits beside "Cancel": the first button tells the mode.
-  const tryOut = op.locator('button.try-out__btn').first();
-  if ((await tryOut.textContent())?.trim() === 'Try it out') await tryOut.click();
-  let url = path;
-  for (const [name, value] of Object.entries(input.params ?? {})) {
-    await op.locator(`tr[data-param-name="${name}"] input`).fill(value);
-    url = url.replace(`{${name}}`, encodeURIComponent(value));
-  }
-  if (input.body !== undefined) await op.locator('textarea.body-param__text').fill(JSON.stringify(input.body, null, 2));
-  const clear = op.locator('button.btn-clear');
-  if (await clear.isVisible()) await clear.click();
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === url),
-    op.locator('button.execute').click(),
-  ]);
-  const statusCell = op.locator('.live-responses-table tbody .response-col_status').first();
-  await statusCell.waitFor();
-  const status = Number(/\d{3}/.exec((await statusCell.textContent()) ?? '')?.[0]);
-  const body = op.locator('.live-responses-table tbody .response-col_description .highlight-code pre');
-  const text = (await body.count()) > 0 ? ((await body.first().textContent()) ?? '') : '';
-  return { status, text, headers: await response.request().allHeaders(), response };
-}
-
-/** Fails with what the page showed, so a wrong code explains itself. */
-function expectStatus(shown: Shown, expected: number, step: string): void {
-  if (shown.status !== expected) {
-    throw new Error(
-      `${step}: Swagger UI shows ${shown.status}, expected ${expected}. Body shown: ${shown.text.slice(0, 500)}`,
-    );
-  }
+/** Swagger UI on a fresh browser profile, closed after the test. */
+async function openDocs(base = origin): Promise<DocsPage> {
+  const docs = await openDocsPage(browser, base);
+  contexts.push(docs.context);
+  return docs;
 }
 
 async function register(page: Page): Promise<string> {

@@ -1,9 +1,14 @@
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 
-/** Driving Swagger UI by clicking, as test/browser/swagger-ui.e2e-spec.ts does. */
+/** Driving Swagger UI in Chromium by clicking, as a person exploring the API does. */
+
+/** What Swagger UI shows once the server has answered an "Execute". */
 export interface Shown {
+  /** The status code Swagger UI shows under "Server response". */
   status: number;
+  /** The response body as Swagger UI shows it. */
   text: string;
+  /** The headers the browser sent, cookies included. */
   headers: Record<string, string>;
   response: Response;
 }
@@ -17,24 +22,44 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+// The machine is shared and slow (CI runs two Node lines side by side, each with its Chromium):
+// generous, but a hang still ends with a message, each step after 30 s.
+const STEP_TIMEOUT = 30_000;
 
-export async function openDocs(
-  browser: Browser,
-  base: string,
-): Promise<{ page: Page; context: BrowserContext; problems: string[] }> {
+export interface DocsPage {
+  page: Page;
+  context: BrowserContext;
+  /** Anything the page's CSP refused and any script error: a test fails on them at its end. */
+  problems: string[];
+  /** Requests the browser could not complete (blocked, refused, aborted). */
+  failed: string[];
+}
+
+/** A fresh browser profile (its own cookies and localStorage) on /docs, with Swagger UI rendered. */
+export async function openDocs(browser: Browser, base: string): Promise<DocsPage> {
   const context = await browser.newContext({ baseURL: base });
   const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
+  page.setDefaultTimeout(STEP_TIMEOUT);
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 40\d/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
+  const failed: string[] = [];
+  page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
   await page.goto('/docs', { waitUntil: 'load' });
-  await page.locator('.opblock').first().waitFor();
-  return { page, context, problems };
+  try {
+    await page.locator('.opblock').first().waitFor();
+  } catch (err) {
+    await context.close();
+    throw new Error(`Swagger UI did not render at ${base}/docs: ${[...problems, ...failed].join('; ')}`, {
+      cause: err,
+    });
+  }
+  return { page, context, problems, failed };
 }
 
+/** The operation's block in Swagger UI, found by method and path. */
 function operation(page: Page, method: string, path: string) {
   return page
     .locator('.opblock')
@@ -42,19 +67,32 @@ function operation(page: Page, method: string, path: string) {
     .filter({ has: page.locator('.opblock-summary-method', { hasText: new RegExp(`^${method}$`) }) });
 }
 
-/** Opens the operation, "Try it out", fills the JSON body, "Execute", and reads what the page shows. */
-export async function tryItOut(page: Page, method: string, path: string, body?: unknown): Promise<Shown> {
+/**
+ * Opens the operation, clicks "Try it out", fills the path parameters and the JSON body, clicks
+ * "Execute", and returns what the page shows once the server has answered.
+ */
+export async function tryItOut(
+  page: Page,
+  method: string,
+  path: string,
+  input: { params?: Record<string, string>; body?: unknown } = {},
+): Promise<Shown> {
   const op = operation(page, method, path);
   await op.waitFor();
   if (!/\bis-open\b/.test((await op.getAttribute('class')) ?? '')) await op.locator('.opblock-summary-control').click();
-  // Once in "Try it out" mode the button says Cancel (and an edited body adds Reset).
+  // Once the body was edited, "Reset" sits beside "Cancel": the first button tells the mode.
   const tryOut = op.locator('button.try-out__btn').first();
   if ((await tryOut.textContent())?.trim() === 'Try it out') await tryOut.click();
-  if (body !== undefined) await op.locator('textarea.body-param__text').fill(JSON.stringify(body, null, 2));
+  let url = path;
+  for (const [name, value] of Object.entries(input.params ?? {})) {
+    await op.locator(`tr[data-param-name="${name}"] input`).fill(value);
+    url = url.replace(`{${name}}`, encodeURIComponent(value));
+  }
+  if (input.body !== undefined) await op.locator('textarea.body-param__text').fill(JSON.stringify(input.body, null, 2));
   const clear = op.locator('button.btn-clear');
   if (await clear.isVisible()) await clear.click();
   const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === path),
+    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === url),
     op.locator('button.execute').click(),
   ]);
   const statusCell = op.locator('.live-responses-table tbody .response-col_status').first();
@@ -65,6 +103,7 @@ export async function tryItOut(page: Page, method: string, path: string, body?: 
   return { status, text, headers: await response.request().allHeaders(), response };
 }
 
+/** Fails with what the page showed, so a wrong code explains itself. */
 export function expectStatus(shown: Shown, expected: number, step: string): void {
   if (shown.status !== expected) {
     throw new Error(
