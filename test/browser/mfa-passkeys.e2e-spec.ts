@@ -2,13 +2,12 @@ import jsqr from 'jsqr';
 import { createServer } from 'node:net';
 import { generate } from 'otplib';
 import { PNG } from 'pngjs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { TOTP_PERIOD_SECONDS } from '../../src/mfa/totp.js';
 import { PASSWORD } from '../support/http.js';
-import { CHROMIUM, CHROMIUM_ARGS, expectStatus, openDocs, tryItOut } from '../support/swagger-page.js';
+import { expectStatus, launchChromium, openDocs, tryItOut } from '../support/swagger-page.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -43,18 +42,12 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}`);
   const port = await freePort();
   // localhost: a secure context over plain HTTP, and a valid RP id (an IP address is not one).
   origin = `http://localhost:${port}`;
   t = await createTestApp({ env: { APP_URL: origin } });
   await t.app.listen(port, '127.0.0.1');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP localhost 127.0.0.1'],
-  });
+  browser = await launchChromium('MAP localhost 127.0.0.1');
 }, 120_000);
 
 afterAll(async () => {

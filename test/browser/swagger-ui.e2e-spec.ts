@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD } from '../support/http.js';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
   type DocsPage,
   expectStatus,
+  launchChromium,
   openDocs as openDocsPage,
   tryItOut,
 } from '../support/swagger-page.js';
@@ -33,21 +32,11 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does it when missing)`,
-    );
-  }
   t = await createTestApp();
   await t.app.listen(0, '127.0.0.1');
   port = (t.app.getHttpServer().address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`],
-  });
+  browser = await launchChromium(`MAP ${OTHER_HOST} 127.0.0.1`);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 
 /** Driving Swagger UI in Chromium by clicking, as a person exploring the API does. */
 
@@ -13,8 +14,8 @@ export interface Shown {
   response: Response;
 }
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -22,6 +23,21 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/** Debian's Chromium, headless; `hostRule` maps a test host name to 127.0.0.1 inside the browser. */
+export async function launchChromium(hostRule: string): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does it when missing)`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=${hostRule}`],
+  });
+}
 // The machine is shared and slow (CI runs two Node lines side by side, each with its Chromium):
 // generous, but a hang still ends with a message, each step after 30 s.
 const STEP_TIMEOUT = 30_000;
