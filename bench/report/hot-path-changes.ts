@@ -81,6 +81,11 @@ export const HOT_PATH_CHANGES = [
         '`src/common/threadpool-priority.ts`, `src/main.ts`',
         'the storm section alone (`--only=storm`, Node 26), on and off alternating, two pairs: guarded p99 during 50 logins Bearer 11.0/13.6 ms against 18.4/17.2 ms, cookie 12.9/12.9 against 20.9/18.1 ms; event-loop delay p99 during the storm 17–20 ms against 24–27 ms; logins per second alike (19–26). The quiet p99 the goal divides by moved between 4.7 and 12.5 ms from run to run on this machine, so the ×2 ratio itself stays noisy',
       ],
+      [
+        "The embedded stores' SQLite statements run on the event loop's next turn (`setImmediate`, in order) instead of at once: requests that arrived together reach their statement together and answer together, as when one Redis reply wakes many; run at once, each request ran start to finish alone (2026-12-01)",
+        '`src/database/statements.ts`',
+        'by hand, Node 26, the built server on its embedded store pinned to core 0, wrk on core 1 (50 connections, 6 s), the two variants side by side, CPU per request from /proc: Bearer `GET /users/me` 13,065–14,922 → 24,325–24,436 req/s, user + sys 66–76 → 40–41 µs (three earlier rounds, against a server that had run longer: 10,926–13,667 → 17,235–25,608 req/s); cookie 7,271–9,082 → 12,028–15,746 req/s, 110–138 → 63–83 µs. The same Bearer route on Redis in those rounds: 25,428–26,485 req/s, 37–39 µs',
+      ],
     ],
   ),
   '',
