@@ -25,9 +25,9 @@ export interface Statement {
  * SQLite and PostgreSQL accept, written with `?` placeholders. The one place that decides how they
  * run:
  * - better-sqlite3: prepared once, on first use (after the migrations), on TypeORM's own
- *   connection, and run synchronously on the next turn of the event loop (`attempt`). TypeORM's query runner around a statement (query logging,
- *   subscriber broadcasts, several awaits) costs several times the statement itself, and some of
- *   these run on every guarded request (bench profiles).
+ *   connection, and run synchronously on the event loop's next turn (`attempt`). TypeORM's query
+ *   runner around a statement (query logging, subscriber broadcasts, several awaits) costs several
+ *   times the statement itself, and some of these run on every guarded request (bench profiles).
  * - PostgreSQL: `?` numbered `$1…$n`, run on TypeORM's pool by a query runner with structured
  *   results, so RETURNING rows and changed counts read the same as on SQLite.
  */

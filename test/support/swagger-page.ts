@@ -23,6 +23,9 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+// The machine is shared and slow (CI runs two Node lines side by side, each with its Chromium):
+// generous, but a hang still ends with a message, each step after 30 s.
+const STEP_TIMEOUT = 30_000;
 
 /** Debian's Chromium, headless; `hostRule` maps a test host name to 127.0.0.1 inside the browser. */
 export async function launchChromium(hostRule: string): Promise<Browser> {
@@ -38,9 +41,6 @@ export async function launchChromium(hostRule: string): Promise<Browser> {
     args: [...CHROMIUM_ARGS, `--host-resolver-rules=${hostRule}`],
   });
 }
-// The machine is shared and slow (CI runs two Node lines side by side, each with its Chromium):
-// generous, but a hang still ends with a message, each step after 30 s.
-const STEP_TIMEOUT = 30_000;
 
 export interface DocsPage {
   page: Page;
