@@ -96,7 +96,7 @@ describe('EmbeddedEphemeralStore on SQLite', () => {
       await expect(holds(byTimer)).resolves.toBe(false);
       await expect(holds(live)).resolves.toBe(true);
     } finally {
-      store.onModuleDestroy();
+      await store.onModuleDestroy();
     }
     const afterDestroy = randomUUID();
     await expired(afterDestroy);

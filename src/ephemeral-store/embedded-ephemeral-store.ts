@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Repository } from 'typeorm';
+import { Housekeeping } from '../database/housekeeping.js';
 import { type Statement, statements } from '../database/statements.js';
 import type { EphemeralEntry } from './ephemeral-entry.entity.js';
 import { checkEntry, EphemeralStore } from './ephemeral-store.js';
@@ -30,8 +31,10 @@ const PURGE_INTERVAL_MS = 60_000;
 export class EmbeddedEphemeralStore extends EphemeralStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EmbeddedEphemeralStore.name);
   private readonly sql: Record<keyof typeof SQL, Statement>;
-  private timer: NodeJS.Timeout | undefined;
-  private purging = false;
+  private readonly housekeeping = new Housekeeping(
+    () => this.purgeExpired(),
+    (message) => this.logger.warn(`Purge of expired ephemeral entries failed: ${message}`),
+  );
 
   constructor(
     repository: Repository<EphemeralEntry>,
@@ -43,14 +46,11 @@ export class EmbeddedEphemeralStore extends EphemeralStore implements OnModuleIn
 
   async onModuleInit(): Promise<void> {
     await this.purgeExpired();
-    this.timer = setInterval(() => void this.purgeInBackground(), this.purgeIntervalMs);
-    // Housekeeping must not keep the process alive on its own.
-    this.timer.unref();
+    this.housekeeping.start(this.purgeIntervalMs);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  onModuleDestroy(): Promise<void> {
+    return this.housekeeping.stop();
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
@@ -91,18 +91,5 @@ export class EmbeddedEphemeralStore extends EphemeralStore implements OnModuleIn
   /** Deletes expired rows; returns how many. */
   purgeExpired(): Promise<number> {
     return this.sql.purge.changes([Date.now()]);
-  }
-
-  /** One purge at a time; a failure is logged and retried on the next tick. */
-  private async purgeInBackground(): Promise<void> {
-    if (this.purging) return;
-    this.purging = true;
-    try {
-      await this.purgeExpired();
-    } catch (err) {
-      this.logger.warn(`Purge of expired ephemeral entries failed: ${(err as Error).message}`);
-    } finally {
-      this.purging = false;
-    }
   }
 }

@@ -130,7 +130,7 @@ describe('EmbeddedSessionStore on SQLite', () => {
 
     const second = new EmbeddedSessionStore(ds, 3600);
     await second.startPurging();
-    second.stopPurging();
+    await second.stopPurging();
     expect(await storedExpiry(ds, sid)).toBeNull();
   });
 

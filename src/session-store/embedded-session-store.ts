@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { type Session, type SessionData, Store } from 'express-session';
 import type { DataSource } from 'typeorm';
+import { Housekeeping } from '../database/housekeeping.js';
 import { type Statement, statements } from '../database/statements.js';
 import { markLoaded, wasLoaded } from './loaded-session.js';
 import { cookieExpiry } from './session-expiry.js';
@@ -24,7 +25,10 @@ const PURGE_INTERVAL_MS = 60_000;
 export class EmbeddedSessionStore extends Store {
   private readonly logger = new Logger(EmbeddedSessionStore.name);
   private readonly sql: Record<keyof typeof SQL, Statement>;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly housekeeping = new Housekeeping(
+    () => this.purgeExpired(),
+    (message) => this.logger.warn(`Purging expired sessions failed: ${message}`),
+  );
 
   /** @param defaultTtlSeconds the lifetime of a session whose cookie has no `expires` (a browser-session cookie). */
   constructor(
@@ -71,16 +75,12 @@ export class EmbeddedSessionStore extends Store {
   /** Purges now, then every minute on a timer that does not keep the process alive. */
   async startPurging(): Promise<void> {
     await this.purgeExpired();
-    this.timer ??= setInterval(() => {
-      this.purgeExpired().catch((err: unknown) =>
-        this.logger.warn(`Purging expired sessions failed: ${err instanceof Error ? err.message : String(err)}`),
-      );
-    }, PURGE_INTERVAL_MS).unref();
+    this.housekeeping.start(PURGE_INTERVAL_MS);
   }
 
-  stopPurging(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Stops the timer and waits for a purge in flight. */
+  stopPurging(): Promise<void> {
+    return this.housekeeping.stop();
   }
 
   private async find(sid: string): Promise<SessionData | null> {

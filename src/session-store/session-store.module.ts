@@ -40,8 +40,8 @@ import { SessionStoreGateway } from './session-store.gateway.js';
 export class SessionStoreModule implements OnModuleDestroy {
   constructor(@Inject(SESSION_STORE) private readonly store: Store) {}
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     // Before the DataSource closes (TypeORM closes it on application shutdown, which comes later).
-    if (this.store instanceof EmbeddedSessionStore) this.store.stopPurging();
+    if (this.store instanceof EmbeddedSessionStore) await this.store.stopPurging();
   }
 }

@@ -123,7 +123,7 @@ describe('EmbeddedTokenBlacklist on SQLite', () => {
       await sleep(200);
       await expect(holds(byTimer)).resolves.toBe(false);
     } finally {
-      bl.onModuleDestroy();
+      await bl.onModuleDestroy();
     }
     const afterDestroy = randomUUID();
     await expired(afterDestroy);

@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LessThanOrEqual, type Repository } from 'typeorm';
+import { Housekeeping } from '../database/housekeeping.js';
 import { type Statement, statements } from '../database/statements.js';
 import { type AccessTokenRef, TokenBlacklist } from './token-blacklist.js';
 import { TokenRevocation } from './token-revocation.entity.js';
@@ -39,8 +40,10 @@ const PURGE_INTERVAL_MS = 60_000;
 export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EmbeddedTokenBlacklist.name);
   private readonly sql: Record<keyof typeof SQL, Statement>;
-  private timer: NodeJS.Timeout | undefined;
-  private purging = false;
+  private readonly housekeeping = new Housekeeping(
+    () => this.purgeExpired(),
+    (message) => this.logger.warn(`Purge of expired token revocations failed: ${message}`),
+  );
 
   constructor(
     private readonly repository: Repository<TokenRevocation>,
@@ -52,14 +55,11 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
 
   async onModuleInit(): Promise<void> {
     await this.purgeExpired();
-    this.timer = setInterval(() => void this.purgeInBackground(), this.purgeIntervalMs);
-    // The purge is housekeeping: it must not keep the process alive on its own.
-    this.timer.unref();
+    this.housekeeping.start(this.purgeIntervalMs);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  onModuleDestroy(): Promise<void> {
+    return this.housekeeping.stop();
   }
 
   // The table is keyed by the entry alone: one database has no slots to keep a user's entries together.
@@ -109,18 +109,5 @@ export class EmbeddedTokenBlacklist extends TokenBlacklist implements OnModuleIn
     // A token already past its expiry is refused anyway.
     if (until <= Date.now()) return;
     await this.sql.revoke.changes([kind, key, until]);
-  }
-
-  /** One purge at a time; a failure is logged and retried on the next tick. */
-  private async purgeInBackground(): Promise<void> {
-    if (this.purging) return;
-    this.purging = true;
-    try {
-      await this.purgeExpired();
-    } catch (err) {
-      this.logger.warn(`Purge of expired token revocations failed: ${(err as Error).message}`);
-    } finally {
-      this.purging = false;
-    }
   }
 }

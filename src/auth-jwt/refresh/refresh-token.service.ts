@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type DataSource, IsNull, Not, type ObjectLiteral, type QueryResult, type Repository } from 'typeorm';
+import { Housekeeping } from '../../database/housekeeping.js';
 import { RefreshToken } from './refresh-token.entity.js';
 
 export interface NewRefreshToken {
@@ -80,8 +81,13 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
   private readonly table: string;
   /** The bare quoted name, to refer to the outer row from a correlated subquery. */
   private readonly self: string;
-  private timer: NodeJS.Timeout | undefined;
-  private purging: Promise<void> | undefined;
+  private readonly housekeeping = new Housekeeping(
+    async () => {
+      const count = await this.purgeExpired();
+      if (count > 0) this.logger.log({ count }, 'Purged expired refresh tokens');
+    },
+    (message) => this.logger.warn({ err: message }, 'Refresh token purge failed'),
+  );
 
   constructor(@InjectRepository(RefreshToken) private readonly repo: Repository<RefreshToken>) {
     this.ds = repo.manager.connection;
@@ -208,33 +214,12 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
   }
 
   onApplicationBootstrap(): void {
-    this.purgeInBackground();
-    this.timer = setInterval(() => this.purgeInBackground(), PURGE_EVERY_MS);
-    // The timer alone must not keep the process alive.
-    this.timer.unref();
+    void this.housekeeping.run();
+    this.housekeeping.start(PURGE_EVERY_MS);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    // The data source closes after module destroy: let a purge in flight finish first.
-    await this.purging;
-  }
-
-  private purgeInBackground(): void {
-    if (this.purging) return;
-    this.purging = this.purgeExpired()
-      .then(
-        (count) => {
-          if (count > 0) this.logger.log({ count }, 'Purged expired refresh tokens');
-        },
-        (err: unknown) => {
-          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Refresh token purge failed');
-        },
-      )
-      .finally(() => {
-        this.purging = undefined;
-      });
+  onModuleDestroy(): Promise<void> {
+    return this.housekeeping.stop();
   }
 
   private async run(sql: string, params: ObjectLiteral): Promise<QueryResult> {
