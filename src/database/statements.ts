@@ -4,11 +4,14 @@ import type { DataSource } from 'typeorm';
 interface SqliteStatement {
   /** Whether it returns rows (a SELECT, or a write with RETURNING). */
   readonly reader: boolean;
+  /** Whether it leaves the database as it was. */
+  readonly readonly: boolean;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
 }
 
 interface SqliteConnection {
+  readonly inTransaction: boolean;
   prepare(sql: string): SqliteStatement;
 }
 
@@ -21,13 +24,14 @@ export interface Statement {
 }
 
 /**
- * A statement of the embedded stores (blacklist, sessions, ephemeral entries), in SQL that both
- * SQLite and PostgreSQL accept, written with `?` placeholders. The one place that decides how they
- * run:
+ * A statement of the embedded stores (blacklist, sessions, ephemeral entries, the guard's user
+ * read), in SQL that both SQLite and PostgreSQL accept, written with `?` placeholders. The one
+ * place that decides how they run:
  * - better-sqlite3: prepared once, on first use (after the migrations), on TypeORM's own
- *   connection, and run synchronously on the event loop's next turn (`attempt`). TypeORM's query
- *   runner around a statement (query logging, subscriber broadcasts, several awaits) costs several
- *   times the statement itself, and some of these run on every guarded request (bench profiles).
+ *   connection, and run synchronously on the event loop's next turn, with the others queued in the
+ *   same turn (`SqliteTurns`). TypeORM's query runner around a statement (query logging,
+ *   subscriber broadcasts, several awaits) costs several times the statement itself, and some of
+ *   these run on every guarded request (bench profiles).
  * - PostgreSQL: `?` numbered `$1…$n`, run on TypeORM's pool by a query runner with structured
  *   results, so RETURNING rows and changed counts read the same as on SQLite.
  */
@@ -35,21 +39,20 @@ export function statement(dataSource: DataSource, sql: string): Statement {
   const type = dataSource.options.type;
   if (type === 'better-sqlite3') {
     let prepared: SqliteStatement | undefined;
-    const stmt = (): SqliteStatement =>
-      (prepared ??= (
-        dataSource.driver as unknown as { databaseConnection: SqliteConnection }
-      ).databaseConnection.prepare(sql));
+    const connection = (): SqliteConnection =>
+      (dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+    const stmt = (): SqliteStatement => (prepared ??= connection().prepare(sql));
+    const queue = <T>(exec: (s: SqliteStatement) => T): Promise<T> => {
+      try {
+        return SqliteTurns.of(connection()).run(stmt, exec);
+      } catch (err) {
+        // No connection (the DataSource was never opened, or is closed): a rejection, as any other failure.
+        return Promise.reject(asError(err));
+      }
+    };
     return {
-      rows: <R>(params: unknown[]) =>
-        attempt(() => {
-          const s = stmt();
-          return s.reader ? (s.all(...params) as R[]) : [];
-        }),
-      changes: (params) =>
-        attempt(() => {
-          const s = stmt();
-          return s.reader ? s.all(...params).length : s.run(...params).changes;
-        }),
+      rows: <R>(params: unknown[]) => queue((s) => (s.reader ? (s.all(...params) as R[]) : [])),
+      changes: (params) => queue((s) => (s.reader ? s.all(...params).length : s.run(...params).changes)),
     };
   }
   if (type !== 'postgres') throw new Error(`The embedded stores do not support the ${type} driver`);
@@ -77,21 +80,90 @@ export function statements<K extends string>(dataSource: DataSource, sql: Record
   ) as Record<K, Statement>;
 }
 
+interface Queued {
+  stmt(): SqliteStatement;
+  exec(s: SqliteStatement): unknown;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
 /**
- * Runs a synchronous driver call on the event loop's next turn (`setImmediate`, first in first
- * out, so statements keep their order), turning its exception (a closed database, a busy timeout)
- * into a rejection. Deferred, the requests that arrived together reach their statements together
- * and answer together, as when one Redis reply wakes many; run at once, each request ran start to
- * finish alone, at about twice the CPU per request under load (README, "Performance").
+ * Runs a connection's statements on the event loop's next turn (`setImmediate`), all those queued
+ * meanwhile in one go, in the order they came, each settling its own promise (an exception, such
+ * as a closed database or a busy timeout, becomes its rejection).
+ * - Deferred, the requests that arrived together reach their statements together and answer
+ *   together, as when one Redis reply wakes many; run at once, each request ran start to finish
+ *   alone, at about twice the CPU per request under load (README, "Performance").
+ * - Consecutive reads share one read transaction: outside a transaction, SQLite takes and drops
+ *   the WAL read lock (fcntl calls) for every statement, which costs more than the lookup itself
+ *   (bench/micro.ts). The reads of a turn see one snapshot, as they would a moment apart. A write
+ *   ends that transaction first and runs alone, autocommitted, as before; nothing is batched while
+ *   TypeORM holds a transaction open on the connection (its statements would join ours).
  */
-function attempt<T>(call: () => T): Promise<T> {
-  return new Promise((resolve, reject) => {
-    setImmediate(() => {
+class SqliteTurns {
+  private static readonly byConnection = new WeakMap<SqliteConnection, SqliteTurns>();
+  private queue: Queued[] = [];
+  private readonly begin: () => SqliteStatement;
+  private readonly commit: () => SqliteStatement;
+
+  private constructor(private readonly connection: SqliteConnection) {
+    let begin: SqliteStatement | undefined;
+    let commit: SqliteStatement | undefined;
+    this.begin = () => (begin ??= connection.prepare('BEGIN'));
+    this.commit = () => (commit ??= connection.prepare('COMMIT'));
+  }
+
+  static of(connection: SqliteConnection): SqliteTurns {
+    let turns = SqliteTurns.byConnection.get(connection);
+    if (!turns) SqliteTurns.byConnection.set(connection, (turns = new SqliteTurns(connection)));
+    return turns;
+  }
+
+  run<T>(stmt: () => SqliteStatement, exec: (s: SqliteStatement) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queue.push({ stmt, exec, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    const prepared = batch.map((item) => {
       try {
-        resolve(call());
+        return item.stmt();
       } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
+        item.reject(asError(err));
+        return undefined;
       }
     });
-  });
+    let reading = false;
+    batch.forEach((item, i) => {
+      const s = prepared[i];
+      if (!s) return;
+      try {
+        if (!s.readonly && reading) reading = this.end();
+        // A read transaction only pays for itself over two reads or more.
+        if (s.readonly && !reading && prepared[i + 1]?.readonly && !this.connection.inTransaction) {
+          this.begin().run();
+          reading = true;
+        }
+        item.resolve(item.exec(s));
+      } catch (err) {
+        item.reject(asError(err));
+      }
+    });
+    if (reading) this.end();
+  }
+
+  /** Ends the read transaction; returns false, whether it ended or not (a failed COMMIT of reads loses nothing). */
+  private end(): false {
+    try {
+      this.commit().run();
+    } catch {
+      // Nothing was written; the next BEGIN fails on its own if the connection is still in one.
+    }
+    return false;
+  }
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
