@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
+import { Housekeeping } from '../database/housekeeping.js';
 import { auditConfig } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AuthEvent, type AuthEventType } from './auth-event.entity.js';
@@ -39,7 +40,10 @@ const PURGE_EVERY_MS = 60 * 60 * 1000;
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuditService.name);
-  private timer?: NodeJS.Timeout;
+  private readonly housekeeping = new Housekeeping(
+    () => this.purge(),
+    (message) => this.logger.warn({ err: message }, 'Audit purge failed'),
+  );
 
   constructor(
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
@@ -48,12 +52,12 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    void this.purge();
-    this.timer = setInterval(() => void this.purge(), PURGE_EVERY_MS).unref();
+    void this.housekeeping.run();
+    this.housekeeping.start(PURGE_EVERY_MS);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.housekeeping.stop();
   }
 
   /** Awaited so that what a request did is in the trail when its answer arrives; errors are logged, never thrown. */

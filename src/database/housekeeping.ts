@@ -1,8 +1,8 @@
 /**
- * A store's purge of expired rows, run on a timer that does not keep the process alive, one run at
- * a time. `stop()` waits for the run in flight: the DataSource closes after module destroy, and a
- * purge still queued then would run against a closed database, or delete rows written after the
- * module said it had stopped.
+ * A purge of expired rows (the embedded stores, the session registry, the audit trail), run on a
+ * timer that does not keep the process alive, one run at a time. `stop()` waits for the run in
+ * flight: the DataSource closes after module destroy, and a purge still queued then would run
+ * against a closed database, or delete rows written after the module said it had stopped.
  */
 export class Housekeeping {
   private timer: NodeJS.Timeout | undefined;

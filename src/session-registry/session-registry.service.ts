@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { In, IsNull, LessThan, MoreThan, Not, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditConfig, sessionConfig } from '../config/config.js';
+import { Housekeeping } from '../database/housekeeping.js';
 import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
 import { SessionKind, type SessionKindHandler } from './session-kind.js';
 import { SessionRecord, type SignInMethod } from './session-record.entity.js';
@@ -70,7 +71,10 @@ export interface SessionView {
 export class SessionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SessionRegistry.name);
   private readonly kinds = new Map<string, SessionKindHandler>();
-  private timer?: NodeJS.Timeout;
+  private readonly housekeeping = new Housekeeping(
+    () => this.purge(),
+    (message) => this.logger.warn({ err: message }, 'Session registry purge failed'),
+  );
 
   constructor(
     @InjectRepository(SessionRecord) private readonly records: Repository<SessionRecord>,
@@ -88,12 +92,12 @@ export class SessionRegistry implements OnModuleInit, OnModuleDestroy {
       if (this.kinds.has(kind)) throw new Error(`Two handlers for the session kind "${kind}"`);
       this.kinds.set(kind, wrapper.instance as SessionKindHandler);
     }
-    void this.purge();
-    this.timer = setInterval(() => void this.purge(), PURGE_EVERY_MS).unref();
+    void this.housekeeping.run();
+    this.housekeeping.start(PURGE_EVERY_MS);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.housekeeping.stop();
   }
 
   /** Records a new login, then ends the user's oldest sessions past `SESSION_MAX_PER_USER` (every kind counts). */
