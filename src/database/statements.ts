@@ -141,7 +141,10 @@ class SqliteTurns {
       const s = prepared[i];
       if (!s) return;
       try {
-        if (!s.readonly && reading) reading = this.end();
+        if (!s.readonly && reading) {
+          this.end();
+          reading = false;
+        }
         // A read transaction only pays for itself over two reads or more.
         if (s.readonly && !reading && prepared[i + 1]?.readonly && !this.connection.inTransaction) {
           this.begin().run();
@@ -155,14 +158,13 @@ class SqliteTurns {
     if (reading) this.end();
   }
 
-  /** Ends the read transaction; returns false, whether it ended or not (a failed COMMIT of reads loses nothing). */
-  private end(): false {
+  /** Ends the read transaction; a failed COMMIT of reads loses nothing. */
+  private end(): void {
     try {
       this.commit().run();
     } catch {
       // Nothing was written; the next BEGIN fails on its own if the connection is still in one.
     }
-    return false;
   }
 }
 
