@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createClient, type RedisClusterType } from 'redis';
@@ -104,6 +105,31 @@ describe('withCommandDeadline', () => {
     expect(await observed.get('o')).toBe('2');
     expect(seen.map((x) => x.failed)).toEqual([false, false, true, false, true, false]);
     expect(seen[4]!.seconds).toBeGreaterThanOrEqual(0.29);
+  });
+});
+
+describe('createRedis', () => {
+  // node-redis' own timeout would arm an AbortSignal.timeout per command, a timer nothing cancels:
+  // the deadline above is the only timer a command gets.
+  const targets = [
+    'redis://127.0.0.1:6379',
+    ...(process.env.TEST_REDIS_CLUSTER_URL ? [process.env.TEST_REDIS_CLUSTER_URL] : []),
+  ];
+  it.each(targets)('arms no timer of node-redis per command (%s)', async (url) => {
+    const client = createRedis(parseRedisUrl(url));
+    await client.connect();
+    const timeouts = jest.spyOn(AbortSignal, 'timeout');
+    try {
+      const key = `test:{t:${Math.random().toString(36).slice(2)}}`;
+      await client.set(key, '1', { expiration: { type: 'EX', value: 10 } });
+      expect(await client.mGet([key])).toEqual(['1']);
+      expect(await client.multi().incr(key).exec()).toEqual([2]);
+      await client.del(key);
+      expect(timeouts).not.toHaveBeenCalled();
+    } finally {
+      timeouts.mockRestore();
+      await client.close();
+    }
   });
 });
 

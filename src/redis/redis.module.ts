@@ -20,6 +20,14 @@ export type Redis = RedisClientType | RedisClusterType;
 /** Longest wait for one Redis reply; every command this server sends is a single-slot O(1) step or a short script. */
 export const REDIS_COMMAND_DEADLINE_MS = 2000;
 
+/**
+ * node-redis' own command timeout off (5 s by default). It only bounds a command's wait to be
+ * written, and arms an `AbortSignal.timeout` for each one: a timer nothing cancels, which outlives
+ * the reply by seconds and costs more than the command (the bench report's "Hot-path changes").
+ * `withCommandDeadline` bounds every command, to its reply, with a timer cleared at the reply.
+ */
+const NO_CLIENT_TIMEOUT = { timeout: 0 };
+
 /** Reconnection backoff of every connection: 100 ms doubling up to 2 s. */
 const reconnectStrategy = (retries: number): number => Math.min(100 * 2 ** retries, 2000);
 
@@ -34,6 +42,7 @@ export function createRedis(target: RedisTarget): Redis {
     return createClient({
       url: target.url,
       disableOfflineQueue: true,
+      commandOptions: NO_CLIENT_TIMEOUT,
       socket: { connectTimeout: 3000, reconnectStrategy },
     });
   }
@@ -46,6 +55,7 @@ export function createRedis(target: RedisTarget): Redis {
       disableOfflineQueue: true,
       socket,
     },
+    commandOptions: NO_CLIENT_TIMEOUT,
     useReplicas: false,
   });
 }
