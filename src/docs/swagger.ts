@@ -3,7 +3,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { contentSecurityPolicy } from 'helmet';
+import helmet from 'helmet';
 import { type AuthApp, isFastify } from '../common/http/platform.js';
 import { swaggerAuthScript } from './swagger-auth.script.js';
 
@@ -125,28 +125,31 @@ function withEdgeResponses(document: OpenAPIObject): OpenAPIObject {
 }
 
 /**
- * helmet's default CSP, as on every response, but without `upgrade-insecure-requests` when the page
- * itself came over plain HTTP: there the browser would fetch Swagger UI's scripts and make its calls
- * over HTTPS, and a server reached by a name other than localhost (a dev box, a container) would
- * show a blank page. Over HTTPS the app-wide header stays. Scripts remain `'self'` only. It runs on
- * the Node.js request and response, after helmet's own headers, on either adapter.
+ * The documentation pages (Swagger UI, its scripts and styles) are the only HTML this server
+ * serves: they get helmet's default headers, built once, in place of the API's (`securityHeaders`),
+ * after them on either adapter. Over plain HTTP the CSP drops `upgrade-insecure-requests`: there
+ * the browser would fetch Swagger UI's scripts and make its calls over HTTPS, and a server reached
+ * by a name other than localhost (a dev box, a container) would show a blank page. Scripts remain
+ * `'self'` only.
  */
-const plainHttpCsp = contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } });
+const docsHeaders = {
+  https: helmet(),
+  http: helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
+};
 
-function useDocsCsp(app: AuthApp): void {
+function useDocsHeaders(app: AuthApp): void {
   if (isFastify(app)) {
     app
       .getHttpAdapter()
       .getInstance()
       .addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        if (req.protocol === 'https' || !isDocsPath(req.url)) done();
-        else plainHttpCsp(req.raw, reply.raw, done);
+        if (!isDocsPath(req.url)) done();
+        else docsHeaders[req.protocol === 'https' ? 'https' : 'http'](req.raw, reply.raw, done);
       });
   } else {
-    app.use(DOCS_PATH, (req: Request, res: Response, next: NextFunction) => {
-      if (req.secure) next();
-      else plainHttpCsp(req, res, next);
-    });
+    app.use(DOCS_PATH, (req: Request, res: Response, next: NextFunction) =>
+      docsHeaders[req.secure ? 'https' : 'http'](req, res, next),
+    );
   }
 }
 
@@ -156,7 +159,7 @@ const isDocsPath = (url: string): boolean =>
 export function setupSwagger(app: AuthApp, cookieName: string): void {
   const document = buildOpenApiDocument(app, cookieName);
   const script = swaggerAuthScript(BEARER_SCHEME);
-  useDocsCsp(app);
+  useDocsHeaders(app);
   // Registered before Swagger UI's own files so that this path is ours.
   const adapter = app.getHttpAdapter() as unknown as AbstractHttpAdapter;
   adapter.get(DOCS_AUTH_SCRIPT_PATH, (_req: unknown, res: unknown) => {

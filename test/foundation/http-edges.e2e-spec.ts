@@ -131,7 +131,7 @@ describe('HTTP edges (e2e)', () => {
         const res = await request(t.http).get(path).expect(400);
         expect(res.body).toEqual({ statusCode: 400, message: 'Malformed request path', error: 'Bad Request' });
         expect(res.headers['x-content-type-options']).toBe('nosniff');
-        expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+        expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
         expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
         expect(res.headers['cache-control']).toBe('no-store');
       }
@@ -202,15 +202,35 @@ describe('HTTP edges (e2e)', () => {
   });
 
   describe('headers', () => {
-    it.each(['/health', '/no/such/route', '/users/me'])('helmet headers on %s, no X-Powered-By', async (path) => {
-      const res = await request(t.http).get(path);
-      expect(res.headers['x-powered-by']).toBeUndefined();
-      expect(res.headers['x-content-type-options']).toBe('nosniff');
-      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
-      expect(res.headers['referrer-policy']).toBe('no-referrer');
-      expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
-      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    it.each(['/health', '/no/such/route', '/users/me', '/docs-json'])(
+      "an API answer's security headers on %s, no X-Powered-By",
+      async (path) => {
+        const res = await request(t.http).get(path);
+        expect(res.headers['x-powered-by']).toBeUndefined();
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['x-frame-options']).toBe('DENY');
+        expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+        expect(res.headers['referrer-policy']).toBe('no-referrer');
+        expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+        // Nothing may load, run or frame it: a stricter CSP than a page's.
+        expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+        // The headers that speak to HTML documents only stay on the documentation pages.
+        for (const name of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control'])
+          expect(res.headers[name]).toBeUndefined();
+      },
+    );
+
+    it("gives the documentation pages, the only HTML, helmet's headers instead", async () => {
+      for (const path of ['/docs', '/docs/swagger-auth.js']) {
+        const res = await request(t.http).get(path).expect(200);
+        expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(res.headers['content-security-policy']).toMatch(/(^|;)default-src 'self'(;|$)/);
+        expect(res.headers['content-security-policy']).toMatch(/(^|;)script-src 'self'(;|$)/);
+        expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+        expect(res.headers['origin-agent-cluster']).toBe('?1');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['x-powered-by']).toBeUndefined();
+      }
     });
 
     it('helmet headers and no X-Powered-By on an error raised before routing (413)', async () => {

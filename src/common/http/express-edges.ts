@@ -49,7 +49,7 @@ function refuseUndecodablePath(req: Request, _res: Response, next: NextFunction)
   next();
 }
 
-/** The edges of `http-edges.ts` on Express: helmet, JSON only, no-store, body-parser's JSON parser. */
+/** The edges of `http-edges.ts` on Express: the security headers, JSON only, no-store, body-parser's JSON parser. */
 export function configureExpressEdges(app: NestExpressApplication): void {
   app.use(normalizePath);
   app.use(securityHeaders);

@@ -64,7 +64,7 @@ function requireJsonBodiesAndNoStore(req: FastifyRequest, reply: FastifyReply, d
 }
 
 /**
- * The edges of `http-edges.ts` on Fastify: helmet's headers, JSON only, no-store, and a JSON parser
+ * The edges of `http-edges.ts` on Fastify: the security headers, JSON only, no-store, and a JSON parser
  * that is body-parser's (Fastify's own also takes `text/plain` and answers an empty JSON body with
  * a 400, where body-parser reads no body). Registered before the app is initialised.
  */

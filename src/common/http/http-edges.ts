@@ -1,4 +1,3 @@
-import helmet from 'helmet';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -74,33 +73,29 @@ export function isPrivatePath(url: string): boolean {
 }
 
 /**
- * What helmet's default middleware does to a response, found once at start-up by running it on a
- * recording response: the headers it sets and the ones it removes. Its defaults depend on nothing
- * in the request (no CSP nonce), so every response gets the same; `http-edges.spec.ts` checks the
- * result against helmet itself on a real response.
+ * The security headers of every API answer: those the OWASP REST Security Cheat Sheet lists for
+ * API responses ("Security Headers"; `Content-Type` and `Cache-Control: no-store` are set apart),
+ * plus `Cross-Origin-Resource-Policy` (no cross-origin `no-cors` reads) and `Referrer-Policy`. The
+ * CSP forbids everything, framing included: a JSON answer loads nothing and runs nothing. The rest
+ * of helmet's defaults (`X-DNS-Prefetch-Control`, `Origin-Agent-Cluster`, `X-Download-Options`,
+ * `X-XSS-Protection: 0`, a CSP for pages with scripts and styles…) speak to HTML documents only;
+ * the documentation pages, the only HTML this server serves, get them all (`src/docs/swagger.ts`).
+ * Set as constants: per request only the `setHeader` calls.
  */
-function recordHelmet(): { set: [string, string][]; removed: string[] } {
-  const set = new Map<string, string>();
-  const removed: string[] = [];
-  const recorder = {
-    setHeader: (name: string, value: string) => set.set(name, String(value)),
-    removeHeader: (name: string) => removed.push(name),
-  };
-  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  return { set: [...set], removed };
-}
+const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Referrer-Policy', 'no-referrer'],
+  // helmet's default: a year, subdomains included.
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+];
 
-const HELMET = recordHelmet();
-
-/**
- * helmet's default headers, applied to the Node.js response on either adapter from the list
- * `recordHelmet` made: per request only the `setHeader` calls remain. Not @fastify/helmet: it
- * builds a new helmet middleware for every request (parsing the CSP directives each time), and
- * helmet's own middleware runs a dozen functions per response for the same constant headers.
- */
+/** `API_SECURITY_HEADERS` on the Node.js response, on either adapter; Express's `X-Powered-By` goes. */
 export function securityHeaders(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  for (const name of HELMET.removed) res.removeHeader(name);
-  for (const [name, value] of HELMET.set) res.setHeader(name, value);
+  res.removeHeader('X-Powered-By');
+  for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
   next();
 }
 
