@@ -118,10 +118,14 @@ export function describeEphemeralStoreContract(name: string, open: () => Promise
 
     it('an increment does not extend the expiry', async () => {
       const k = key();
-      await store.put(k, 'v', 300);
-      await sleep(150);
+      await store.put(k, 'v', 1000);
+      const putAt = Date.now();
+      // Margins of hundreds of ms, for a loaded machine: the entry expires at most 1000 ms after
+      // `putAt`, and at least 1000 ms after the put began; an increment that slid the expiry would
+      // keep it until at least 1400 ms after the put began.
+      await sleep(400);
       await expect(store.increment(k)).resolves.toBe(1);
-      await sleep(250);
+      await sleep(Math.max(0, putAt + 1100 - Date.now()));
       await expect(store.get(k)).resolves.toBeNull();
     });
 
