@@ -207,6 +207,8 @@ describe('HTTP edges (e2e)', () => {
       async (path) => {
         const res = await request(t.http).get(path);
         expect(res.headers['x-powered-by']).toBeUndefined();
+        // No ETag on either adapter: nothing here is cached by validation.
+        expect(res.headers.etag).toBeUndefined();
         expect(res.headers['x-content-type-options']).toBe('nosniff');
         expect(res.headers['x-frame-options']).toBe('DENY');
         expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);

@@ -92,9 +92,8 @@ const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Frame-Options', 'DENY'],
 ];
 
-/** `API_SECURITY_HEADERS` on the Node.js response, on either adapter; Express's `X-Powered-By` goes. */
+/** `API_SECURITY_HEADERS` on the Node.js response, on either adapter (Express's `X-Powered-By` is off: platform.ts). */
 export function securityHeaders(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  res.removeHeader('X-Powered-By');
   for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
   next();
 }

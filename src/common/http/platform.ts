@@ -49,6 +49,9 @@ export function createHttpAdapter(
   }
   const adapter = new ExpressAdapter();
   adapter.disable('x-powered-by');
+  // No ETag, as on Fastify: Express would hash every body (SHA-1) and turn it into a Buffer
+  // written apart from the headers, for answers that are `no-store` or change with each call.
+  adapter.set('etag', false);
   if (trustProxy !== undefined) adapter.set('trust proxy', trustProxy);
   return adapter;
 }
