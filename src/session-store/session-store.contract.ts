@@ -112,13 +112,15 @@ export function sessionStoreContract(name: string, open: (defaultTtlSeconds: num
       expect(await subject.storedExpiry(sid)).toBeNull();
     });
 
-    it('writes nothing on touch: data and expiry stay as set', async () => {
+    it('writes nothing on touch, if it has one: data and expiry stay as set', async () => {
       const sid = newSid();
       await set(sid, newSession(60_000, { user: 'u-1', step: 1 }));
       const expiry = await subject.storedExpiry(sid);
       expect(expiry).not.toBeNull();
-      // What express-session hands to touch on an unchanged request: here with other data and a later expiry.
-      await new Promise<void>((resolve) => subject.store.touch?.(sid, newSession(3_600_000, { step: 2 }), resolve));
+      // What express-session hands to touch on an unchanged request: here with other data and a
+      // later expiry. A store without `touch` is never asked (express-session checks for it).
+      const touch = subject.store.touch?.bind(subject.store);
+      if (touch) await new Promise<void>((resolve) => touch(sid, newSession(3_600_000, { step: 2 }), resolve));
       expect(await get(sid)).toMatchObject({ user: 'u-1', step: 1 });
       expect(await subject.storedExpiry(sid)).toBe(expiry);
     });
