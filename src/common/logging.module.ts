@@ -56,7 +56,7 @@ const isProbe = (path: string): boolean => path === '/health' || path.startsWith
 /**
  * One access line per request: its id, method, path (never the query string: a client may put
  * anything there), status and time in ms, as `request completed` (or `request errored` at `error`
- * for a 5xx). No header is logged: helmet's, a Set-Cookie, told nothing worth their cost on every
+ * for a 5xx). No header is logged: the security headers, a Set-Cookie, told nothing worth their cost on every
  * request.
  */
 export function logCompleted(

@@ -235,7 +235,7 @@ describe('HTTP edges (e2e)', () => {
       }
     });
 
-    it('helmet headers and no X-Powered-By on an error raised before routing (413)', async () => {
+    it('security headers and no X-Powered-By on an error raised before routing (413)', async () => {
       const res = await request(t.http)
         .post('/users')
         .set('Content-Type', 'application/json')
