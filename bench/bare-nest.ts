@@ -4,13 +4,22 @@
  * (lib/fixed-body.ts), and nothing else: no AppModule, no guard, pipe, filter, hook or middleware,
  * no database. Between raw node:http and an adapter's baseline app, it splits what the framework
  * costs a request from what the app does on it. Started and measured by `run.ts` like the other
- * servers, over the same IPC channel (lib/ipc.ts); it imports nothing of the app.
+ * servers, over the same IPC channel (lib/ipc.ts); it imports nothing of the app but the constant
+ * list of its security headers.
+ *
+ * A second route answers the same body with the headers the app puts on every answer of
+ * `GET /users/me` beyond what Nest sends (`X-Request-Id`, the API's security headers, no-store):
+ * what those headers cost on their own, set by the handler on the Node.js response as the app's
+ * hooks set them, tells the public route's figure apart from what no app code can take back.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { API_SECURITY_HEADERS, NO_STORE_HEADERS } from '../src/common/http/http-edges.js';
 import { FIXED_USER_VIEW } from './lib/fixed-body.js';
 import { failedToStart, serveOrchestrator } from './lib/ipc.js';
 
@@ -20,6 +29,16 @@ class FixedUserController {
   // same bytes as raw-http.ts's body, which node:http writes ready-made).
   @Get('me')
   me(): typeof FIXED_USER_VIEW {
+    return FIXED_USER_VIEW;
+  }
+
+  // Express hands over the Node.js response itself, Fastify its reply around it (`raw`).
+  @Get('me/with-api-headers')
+  meWithApiHeaders(@Res({ passthrough: true }) reply: { raw?: ServerResponse }): typeof FIXED_USER_VIEW {
+    const res = reply.raw ?? (reply as ServerResponse);
+    res.setHeader('X-Request-Id', randomUUID());
+    for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
     return FIXED_USER_VIEW;
   }
 }

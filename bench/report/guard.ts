@@ -26,7 +26,7 @@ function goalBudget(r: BenchResults): string[] {
   const out: string[] = [];
   const goals = r.goals.filter((g) => g.id.endsWith('/raw') && g.caseKey);
   for (const adapter of new Set(goals.map((g) => g.caseKey!.split('/')[0] as Platform))) {
-    const bare = r.guard.find((c) => !isApp(adapterOf(c)) && adapterUnder(adapterOf(c)) === adapter);
+    const bare = r.guard.find((c) => c.id === 'bare' && adapterUnder(adapterOf(c)) === adapter);
     const target = goals.find((g) => g.caseKey!.startsWith(`${adapter}/`))!.target;
     const share = Number(/[\d.]+/.exec(target)?.[0] ?? Number.NaN);
     if (!bare || !(share > 0)) continue;
@@ -99,7 +99,9 @@ export function guardOverhead(r: BenchResults): string[] {
   const rows = guardRows(r);
   const raw = r.guard.find((c) => adapterOf(c) === 'node:http');
   /** Nest alone on each adapter (absent from runs before it was measured). */
-  const bare = r.guard.filter((c) => !isApp(adapterOf(c)) && adapterOf(c) !== 'node:http');
+  const bare = r.guard.filter((c) => c.id === 'bare');
+  /** Nest alone answering with the app's answer headers (absent from runs before it was measured). */
+  const withHeaders = r.guard.filter((c) => c.id === 'bare-headers');
   const name = (a: Platform): string => ADAPTER_NAMES[a];
   const primary = r.adapters?.primary ?? 'express';
   const bytes = (c: GuardCase): string =>
@@ -107,7 +109,7 @@ export function guardOverhead(r: BenchResults): string[] {
   s.push(
     '## Guard overhead: `GET /users/me`',
     '',
-    `Measured on ${adapters.map(name).join(' and ')} (\`HTTP_ADAPTER\`) and on raw node:http${bare.length > 0 ? ' and Nest alone' : ''}, all in the same rounds. Each adapter's baseline is the same application on that adapter with the global authentication guard replaced (a testing-module override in \`bench/baseline-auth.module.ts\`) by one that attaches a fixed user: the route, its database read, every middleware and the response are the same. A case's ratio is to the baseline of its own adapter; the guard cost is the extra server time per request, 1/req·s⁻¹ minus that baseline's. Raw node:http (\`bench/raw-http.ts\`) answers the same path with a fixed JSON body of the same shape and about the same size, with no framework, middleware, guard or database: the floor under everything else.${bare.length > 0 ? " Nest alone (`bench/bare-nest.ts`) is Nest on the adapter with one controller answering that same body, and nothing of the app (no guard, pipe, hook, middleware or database): between node:http and the adapter's baseline it tells the framework's share from the app's." : ''} The public route is this app's \`GET /.well-known/jwks.json\` on each adapter: every hook, header and log step a request passes before the guard, and no guard or database. The other JWT algorithms and the Redis cases run on ${name(primary)} only: what they add is the verifier's or the store's.`,
+    `Measured on ${adapters.map(name).join(' and ')} (\`HTTP_ADAPTER\`) and on raw node:http${bare.length > 0 ? ' and Nest alone' : ''}, all in the same rounds. Each adapter's baseline is the same application on that adapter with the global authentication guard replaced (a testing-module override in \`bench/baseline-auth.module.ts\`) by one that attaches a fixed user: the route, its database read, every middleware and the response are the same. A case's ratio is to the baseline of its own adapter; the guard cost is the extra server time per request, 1/req·s⁻¹ minus that baseline's. Raw node:http (\`bench/raw-http.ts\`) answers the same path with a fixed JSON body of the same shape and about the same size, with no framework, middleware, guard or database: the floor under everything else.${bare.length > 0 ? " Nest alone (`bench/bare-nest.ts`) is Nest on the adapter with one controller answering that same body, and nothing of the app (no guard, pipe, hook, middleware or database): between node:http and the adapter's baseline it tells the framework's share from the app's." : ''}${withHeaders.length > 0 ? ' Its second route answers the same body with the headers the app sets on every answer, set as the app sets them, and nothing else of the app.' : ''} The public route is this app's \`GET /.well-known/jwks.json\` on each adapter: every hook, header and log step a request passes before the guard, and no guard or database. The other JWT algorithms and the Redis cases run on ${name(primary)} only: what they add is the verifier's or the store's.`,
     '',
     '![req/s per case and adapter](benchmarks-rps.svg)',
     '',
@@ -122,6 +124,13 @@ export function guardOverhead(r: BenchResults): string[] {
       `**${name(adapterOf(c))}: ${num(c.rps)} req/s**${c.ratioToRaw == null ? '' : `, ×${c.ratioToRaw.toFixed(3)} node:http`} (p50 ${c.p50Ms.toFixed(2)} ms, server CPU ${num(c.cpuUsPerRequest)} µs per request; answer ${bytes(c)} bytes of headers + body).`,
       '',
     );
+  for (const c of withHeaders) {
+    const pub = r.guard.find((g) => g.id === 'public' && adapterOf(g) === adapterUnder(adapterOf(c)));
+    s.push(
+      `**${name(adapterOf(c))} with the app's answer headers: ${num(c.rps)} req/s**${c.ratioToBare == null ? '' : `, ×${c.ratioToBare.toFixed(3)} Nest alone`} (answer ${bytes(c)} bytes). The same route and body with \`X-Request-Id\`, the API's six security headers and no-store set on the response, as the app sets them on every answer: what these headers cost before any code of the app runs.${pub?.ratioToBare != null && c.ratioToBare != null ? ` The app's public route reaches ×${pub.ratioToBare.toFixed(3)} Nest alone, ×${(pub.ratioToBare / c.ratioToBare).toFixed(3)} of this.` : ''}`,
+      '',
+    );
+  }
   s.push(
     table(
       [

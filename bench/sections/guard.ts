@@ -49,6 +49,8 @@ export interface GuardCaseDef {
 }
 
 const ME = '/users/me';
+/** Nest alone's second route (bare-nest.ts): the same body with the app's answer headers. */
+const ME_WITH_API_HEADERS = '/users/me/with-api-headers';
 /** The app's public route: everything before the guard (hooks, logger, headers), no guard or database. */
 const PUBLIC = '/.well-known/jwks.json';
 /** The cases that open and close each round, the others' denominators. */
@@ -110,6 +112,18 @@ function allGuardCases(ctx: RunContext): GuardCaseDef[] {
         adapter: BARE[adapter],
         server: ctx.servers.id('', BARE[adapter]),
         path: ME,
+        store: 'embedded',
+        algorithm: null,
+        headers: () => ({}),
+      },
+      // Nest alone answering with the headers every answer of the app carries: their own cost.
+      {
+        id: 'bare-headers',
+        label: "Nest alone + the app's answer headers",
+        style: 'none',
+        adapter: BARE[adapter],
+        server: ctx.servers.id('', BARE[adapter]),
+        path: ME_WITH_API_HEADERS,
         store: 'embedded',
         algorithm: null,
         headers: () => ({}),
@@ -273,7 +287,9 @@ async function run(ctx: RunContext): Promise<GuardResults> {
       // An alternative has no baseline of its own: its ratios are ours to it (alternativesOf).
       const base = baseline.get(c.adapter)?.rps ?? Number.NaN;
       const adapter = c.adapter === 'express' || c.adapter === 'fastify' ? c.adapter : null;
-      const bare = adapter ? baseline.get(BARE[adapter])?.rps : undefined;
+      // Nest alone's other route is set against Nest alone too.
+      const bareOf = adapter ? BARE[adapter] : c.id === 'bare-headers' ? c.adapter : undefined;
+      const bare = bareOf ? baseline.get(bareOf)?.rps : undefined;
       const pub = adapter ? results.get(caseKey({ id: 'public', adapter }))?.rps : undefined;
       rounds.get(caseKey(c))!.push({
         r,

@@ -80,9 +80,9 @@ export function isPrivatePath(url: string): boolean {
  * of helmet's defaults (`X-DNS-Prefetch-Control`, `Origin-Agent-Cluster`, `X-Download-Options`,
  * `X-XSS-Protection: 0`, a CSP for pages with scripts and styles…) speak to HTML documents only;
  * the documentation pages, the only HTML this server serves, get them all (`src/docs/swagger.ts`).
- * Set as constants: per request only the `setHeader` calls.
+ * Set as constants: per request only the `setHeader` calls. The bench sets the same list on Nest alone.
  */
-const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+export const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['Referrer-Policy', 'no-referrer'],
