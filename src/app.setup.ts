@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { configureSessions } from './auth-session/session-transport.js';
 import { configureExpressEdges } from './common/http/express-edges.js';
-import { configureFastifyEdges } from './common/http/fastify-edges.js';
+import { configureFastifyEdges, passFastifyEdges } from './common/http/fastify-edges.js';
 import { type AuthApp, isFastify, setFirstRequestHook } from './common/http/platform.js';
 import {
   logCompleted,
@@ -32,10 +32,13 @@ export async function configureApp(app: AuthApp): Promise<void> {
   // below.
   const root = app.get<PinoLogger>(ROOT_LOGGER);
   if (isFastify(app)) {
-    // Fastify named the request (platform.ts, `genReqId`) and times it (`reply.elapsedTime`).
+    // Fastify named the request (platform.ts, `genReqId`) and times it (`reply.elapsedTime`). The
+    // edges (headers, JSON only, no-store) run in the same hook, in its log context.
     setFirstRequestHook(app, (req, reply, done) => {
       reply.raw.setHeader(REQUEST_ID_HEADER, req.id);
-      runInRequestContext(req.id, done);
+      runInRequestContext(req.id, () => {
+        if (passFastifyEdges(req, reply)) done();
+      });
     });
     app
       .getHttpAdapter()

@@ -8,7 +8,7 @@ import {
   NO_STORE_HEADERS,
   strictJsonReviver,
   refusedBody,
-  securityHeaders,
+  setSecurityHeaders,
 } from './http-edges.js';
 
 /** A malformed body, shaped like body-parser's http-errors so the exception filter treats both alike. */
@@ -53,27 +53,30 @@ function parseForm(_req: FastifyRequest, received: string, done: (err: Error | n
   done(null, body);
 }
 
-function requireJsonBodiesAndNoStore(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+/**
+ * The edges of `http-edges.ts` on one Fastify request: the security headers, JSON only, no-store.
+ * Run by the app's first request hook (app.setup.ts) rather than as hooks of their own: each hook
+ * is one more step of Fastify's hook runner on every request. False when the request was answered
+ * here (a 415), and must go no further.
+ */
+export function passFastifyEdges(req: FastifyRequest, reply: FastifyReply): boolean {
+  setSecurityHeaders(reply.raw);
   const refused = refusedBody(req.method, req.headers, req.url);
   if (refused) {
     void reply.code(415).send(errorBody(415, refused));
-    return;
+    return false;
   }
   if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);
-  done();
+  return true;
 }
 
 /**
- * The edges of `http-edges.ts` on Fastify: the security headers, JSON only, no-store, and a JSON parser
- * that is body-parser's (Fastify's own also takes `text/plain` and answers an empty JSON body with
- * a 400, where body-parser reads no body). Registered before the app is initialised.
+ * The body parsers of the Fastify edges: a JSON parser that is body-parser's (Fastify's own also
+ * takes `text/plain` and answers an empty JSON body with a 400, where body-parser reads no body),
+ * and the form parser of the form routes. Registered before the app is initialised.
  */
 export function configureFastifyEdges(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) =>
-    securityHeaders(req.raw, reply.raw, done),
-  );
-  fastify.addHook('onRequest', requireJsonBodiesAndNoStore);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, parseJson);
   fastify.addContentTypeParser(
@@ -91,7 +94,7 @@ export function configureFastifyEdges(app: NestFastifyApplication): void {
  */
 export function answerRouterError(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-  securityHeaders(req.raw, reply.raw, () => undefined);
+  setSecurityHeaders(reply.raw);
   void reply.header(REQUEST_ID_HEADER, req.id);
   if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);
   const message = status < 500 ? edgeMessage(status, error) : 'Internal server error';

@@ -93,8 +93,13 @@ export const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 ];
 
 /** `API_SECURITY_HEADERS` on the Node.js response, on either adapter (Express's `X-Powered-By` is off: platform.ts). */
-export function securityHeaders(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
+export function setSecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
+}
+
+/** `setSecurityHeaders` as Express middleware. */
+export function securityHeaders(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  setSecurityHeaders(res);
   next();
 }
 
