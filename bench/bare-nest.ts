@@ -4,8 +4,8 @@
  * (lib/fixed-body.ts), and nothing else: no AppModule, no guard, pipe, filter, hook or middleware,
  * no database. Between raw node:http and an adapter's baseline app, it splits what the framework
  * costs a request from what the app does on it. Started and measured by `run.ts` like the other
- * servers, over the same IPC channel (lib/ipc.ts); it imports nothing of the app but the constant
- * list of its security headers.
+ * servers, over the same IPC channel (lib/ipc.ts); it imports nothing of the app but two constant
+ * lists of its answer headers (http-edges.ts, which imports nothing).
  *
  * A second route answers the same body with the headers the app puts on every answer of
  * `GET /users/me` beyond what Nest sends (`X-Request-Id`, the API's security headers, no-store):
