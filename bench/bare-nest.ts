@@ -23,6 +23,9 @@ import { API_SECURITY_HEADERS, NO_STORE_HEADERS } from '../src/common/http/http-
 import { FIXED_USER_VIEW } from './lib/fixed-body.js';
 import { failedToStart, serveOrchestrator } from './lib/ipc.js';
 
+/** The app's no-store pair as entries, made once: the route below sets them on every answer. */
+const NO_STORE_ENTRIES = Object.entries(NO_STORE_HEADERS);
+
 @Controller('users')
 class FixedUserController {
   // An object, as any Nest route returns one: the adapter serialises it on every request (the
@@ -38,7 +41,7 @@ class FixedUserController {
     const res = reply.raw ?? (reply as ServerResponse);
     res.setHeader('X-Request-Id', randomUUID());
     for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
-    for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of NO_STORE_ENTRIES) res.setHeader(name, value);
     return FIXED_USER_VIEW;
   }
 }
