@@ -67,9 +67,10 @@ export function sessionStoreContract(name: string, open: (defaultTtlSeconds: num
 
     it('never returns a session past its cookie expiry, even before any purge', async () => {
       const sid = newSid();
-      await set(sid, newSession(300, { user: 'u-1' }));
+      // 2 s, so the first read lands before the expiry on a loaded machine too.
+      await set(sid, newSession(2_000, { user: 'u-1' }));
       expect(await get(sid)).toMatchObject({ user: 'u-1' });
-      await sleep(450);
+      await sleep(2_200);
       expect(await get(sid)).toBeNull();
     });
 
