@@ -9,8 +9,9 @@
  *
  * A second route answers the same body with the headers the app puts on every answer of
  * `GET /users/me` beyond what Nest sends (`X-Request-Id`, the API's security headers, no-store):
- * what those headers cost on their own, set by the handler on the Node.js response as the app's
- * hooks set them, tells the public route's figure apart from what no app code can take back.
+ * what those headers cost on their own, set by the handler where the app's hooks set them (the
+ * Fastify reply, the Express response), tells the public route's figure apart from what no app
+ * code can take back.
  */
 import 'reflect-metadata';
 import { Controller, Get, Module, Res } from '@nestjs/common';
@@ -18,13 +19,16 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { API_SECURITY_HEADERS, NO_STORE_HEADERS } from '../src/common/http/http-edges.js';
 import { FIXED_USER_VIEW } from './lib/fixed-body.js';
 import { failedToStart, serveOrchestrator } from './lib/ipc.js';
 
-/** The app's no-store pair as entries, made once: the route below sets them on every answer. */
-const NO_STORE_ENTRIES = Object.entries(NO_STORE_HEADERS);
+/** The app's security headers and no-store pair as entries, made once: the route below sets them on every answer. */
+const API_HEADERS = [...API_SECURITY_HEADERS, ...Object.entries(NO_STORE_HEADERS)];
+/** The same, lower-cased as Fastify keys its reply headers (fastify-edges.ts sets them so). */
+const REPLY_API_HEADERS = API_HEADERS.map(([name, value]) => [name.toLowerCase(), value] as const);
 
 @Controller('users')
 class FixedUserController {
@@ -37,11 +41,14 @@ class FixedUserController {
 
   // Express hands over the Node.js response itself, Fastify its reply around it (`raw`).
   @Get('me/with-api-headers')
-  meWithApiHeaders(@Res({ passthrough: true }) reply: { raw?: ServerResponse }): typeof FIXED_USER_VIEW {
-    const res = reply.raw ?? (reply as ServerResponse);
-    res.setHeader('X-Request-Id', randomUUID());
-    for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
-    for (const [name, value] of NO_STORE_ENTRIES) res.setHeader(name, value);
+  meWithApiHeaders(@Res({ passthrough: true }) reply: FastifyReply | ServerResponse): typeof FIXED_USER_VIEW {
+    if ('raw' in reply) {
+      void reply.header('x-request-id', randomUUID());
+      for (const [name, value] of REPLY_API_HEADERS) void reply.header(name, value);
+    } else {
+      reply.setHeader('X-Request-Id', randomUUID());
+      for (const [name, value] of API_HEADERS) reply.setHeader(name, value);
+    }
     return FIXED_USER_VIEW;
   }
 }

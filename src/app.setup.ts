@@ -35,7 +35,7 @@ export async function configureApp(app: AuthApp): Promise<void> {
     // Fastify named the request (platform.ts, `genReqId`) and times it (`reply.elapsedTime`). The
     // edges (headers, JSON only, no-store) run in the same hook, in its log context.
     setFirstRequestHook(app, (req, reply, done) => {
-      reply.raw.setHeader(REQUEST_ID_HEADER, req.id);
+      void reply.header(REQUEST_ID_HEADER, req.id);
       runInRequestContext(req.id, () => {
         if (passFastifyEdges(req, reply)) done();
       });

@@ -4,6 +4,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { NextFunction, Request, Response } from 'express';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
+import { removeReplySecurityHeaders } from '../common/http/fastify-edges.js';
 import { type AuthApp, isFastify } from '../common/http/platform.js';
 import { swaggerAuthScript } from './swagger-auth.script.js';
 
@@ -144,7 +145,11 @@ function useDocsHeaders(app: AuthApp): void {
       .getInstance()
       .addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
         if (!isDocsPath(req.url)) done();
-        else docsHeaders[req.protocol === 'https' ? 'https' : 'http'](req.raw, reply.raw, done);
+        else {
+          // Fastify writes its reply's headers over the response's: take the API's back first.
+          removeReplySecurityHeaders(reply);
+          docsHeaders[req.protocol === 'https' ? 'https' : 'http'](req.raw, reply.raw, done);
+        }
       });
   } else {
     app.use(DOCS_PATH, (req: Request, res: Response, next: NextFunction) =>

@@ -3,12 +3,12 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { edgeMessage, errorBody } from '../filters/all-exceptions.filter.js';
 import { REQUEST_ID_HEADER } from '../logging.module.js';
 import {
+  API_SECURITY_HEADERS,
   BODY_LIMIT_BYTES,
   isPrivatePath,
   NO_STORE_HEADERS,
   strictJsonReviver,
   refusedBody,
-  setSecurityHeaders,
 } from './http-edges.js';
 
 /** A malformed body, shaped like body-parser's http-errors so the exception filter treats both alike. */
@@ -53,6 +53,26 @@ function parseForm(_req: FastifyRequest, received: string, done: (err: Error | n
   done(null, body);
 }
 
+/** Lower-cased once, as Fastify keys its reply headers: no new string per header per request. */
+const REPLY_SECURITY_HEADERS = API_SECURITY_HEADERS.map(([name, value]) => [name.toLowerCase(), value] as const);
+
+/**
+ * The API's security headers, and every other header this app adds on Fastify, go on the reply,
+ * never on the Node.js response (`reply.raw.setHeader`): Fastify hands the reply's headers to one
+ * `writeHead(status, headers)`, which Node.js writes as they are while the response holds none of
+ * its own; one header set on the response makes it merge the lot one `setHeader` at a time.
+ * An answer written to `reply.raw` itself would carry none of them: this app writes none (no
+ * `@Sse()`, no hijacked reply, no Nest middleware on Fastify).
+ */
+function setReplySecurityHeaders(reply: FastifyReply): void {
+  for (const [name, value] of REPLY_SECURITY_HEADERS) void reply.header(name, value);
+}
+
+/** Takes the API's security headers back off a reply, for a page that sets its own (the docs). */
+export function removeReplySecurityHeaders(reply: FastifyReply): void {
+  for (const [name] of REPLY_SECURITY_HEADERS) void reply.removeHeader(name);
+}
+
 /**
  * The edges of `http-edges.ts` on one Fastify request: the security headers, JSON only, no-store.
  * Run by the app's first request hook (app.setup.ts) rather than as hooks of their own: each hook
@@ -60,7 +80,7 @@ function parseForm(_req: FastifyRequest, received: string, done: (err: Error | n
  * here (a 415), and must go no further.
  */
 export function passFastifyEdges(req: FastifyRequest, reply: FastifyReply): boolean {
-  setSecurityHeaders(reply.raw);
+  setReplySecurityHeaders(reply);
   const refused = refusedBody(req.method, req.headers, req.url);
   if (refused) {
     void reply.code(415).send(errorBody(415, refused));
@@ -94,7 +114,7 @@ export function configureFastifyEdges(app: NestFastifyApplication): void {
  */
 export function answerRouterError(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-  setSecurityHeaders(reply.raw);
+  setReplySecurityHeaders(reply);
   void reply.header(REQUEST_ID_HEADER, req.id);
   if (isPrivatePath(req.url)) void reply.headers(NO_STORE_HEADERS);
   const message = status < 500 ? edgeMessage(status, error) : 'Internal server error';

@@ -80,7 +80,7 @@ export function isPrivatePath(url: string): boolean {
  * of helmet's defaults (`X-DNS-Prefetch-Control`, `Origin-Agent-Cluster`, `X-Download-Options`,
  * `X-XSS-Protection: 0`, a CSP for pages with scripts and styles…) speak to HTML documents only;
  * the documentation pages, the only HTML this server serves, get them all (`src/docs/swagger.ts`).
- * Set as constants: per request only the `setHeader` calls. The bench sets the same list on Nest alone.
+ * Set as constants: per request only the calls that set them. The bench sets the same list on Nest alone.
  */
 export const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
@@ -92,14 +92,12 @@ export const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Frame-Options', 'DENY'],
 ];
 
-/** `API_SECURITY_HEADERS` on the Node.js response, on either adapter (Express's `X-Powered-By` is off: platform.ts). */
-export function setSecurityHeaders(res: ServerResponse): void {
-  for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
-}
-
-/** `setSecurityHeaders` as Express middleware. */
+/**
+ * `API_SECURITY_HEADERS` as Express middleware (Express's `X-Powered-By` is off: platform.ts).
+ * Fastify sets them on its reply instead (fastify-edges.ts).
+ */
 export function securityHeaders(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  setSecurityHeaders(res);
+  for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
   next();
 }
 
