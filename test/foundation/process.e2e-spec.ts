@@ -18,8 +18,9 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const SECRET_32 = 's'.repeat(32);
 const SECRET_31 = 's'.repeat(31);
 
-// Each test starts a Node process (a few seconds on a busy machine); jest's default is 5 s.
-jest.setTimeout(60_000);
+// Each test starts a Node process: a few seconds, and past 20 s once on a machine loaded by
+// other test workers; jest's default is 5 s.
+jest.setTimeout(120_000);
 
 interface Reply {
   status: number;
@@ -117,7 +118,7 @@ async function spawnServer(extraEnv: Record<string, string> = {}): Promise<Serve
 }
 
 /** Waits until `/health` answers 200, or fails with what the process printed if it exits first. */
-async function ready(server: Server, timeoutMs = 20_000): Promise<void> {
+async function ready(server: Server, timeoutMs = 60_000): Promise<void> {
   let exited = false;
   void server.exited.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
