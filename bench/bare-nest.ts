@@ -64,9 +64,12 @@ async function main(): Promise<void> {
   const adapter = kind === 'fastify' ? new FastifyAdapter({ logger: false }) : new ExpressAdapter();
   const app = await NestFactory.create(BareModule, adapter, { logger: false, bodyParser: false });
   // listen() also readies Fastify.
-  await app.listen(0, '127.0.0.1');
+  await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
-  serveOrchestrator({ port: address.port, close: () => app.close() });
+  // Started by bench/callgrind.sh rather than by run.ts: no channel, and no event-loop histogram
+  // whose timer would be counted with the requests.
+  if (!process.send) console.log(`listening on ${address.port}`);
+  else serveOrchestrator({ port: address.port, close: () => app.close() });
 }
 
 main().catch((err: unknown) => failedToStart('bare Nest server', err));

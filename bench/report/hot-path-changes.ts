@@ -116,6 +116,11 @@ export const HOT_PATH_CHANGES = [
         '`src/common/http/fastify-edges.ts`, `src/app.setup.ts`',
         "instructions counted by valgrind's callgrind, Node 26, the public route (`GET /.well-known/jwks.json`) after 20,000 warm-up requests, 4,000 counted, three runs of each build alternating: 230,648–231,766 → 225,836–228,695 instructions per request (−1.8 % by the means). req/s by hand could not resolve it: on the EPYC machine of that day one build's rounds moved by ±10–20 %",
       ],
+      [
+        "On Fastify the request id and the API's security headers go on the reply (`reply.header`) instead of the Node.js response (`reply.raw.setHeader`): Fastify writes the reply's headers with one `writeHead(status, headers)`, which Node.js takes as it is only while the response holds no header of its own, and otherwise merges one `setHeader` at a time. The documentation pages take the API's headers back off the reply before helmet sets theirs (2026-12-01)",
+        '`src/common/http/fastify-edges.ts`, `src/app.setup.ts`, `src/docs/swagger.ts`',
+        '`bench/callgrind.sh`, the public route, the two builds alternating: Node 26 143,163–150,528 → 141,398–142,467 instructions per request (the new build six runs, the old five, −1.4 % by the medians; one more run of the old build, 255,955 while the test suite ran beside it, left out), Node 20 356,071–356,513 → 344,744–345,325 (two runs each, −3.2 %). Nest alone setting the same seven headers on the response or on the reply (Node 26): 122,431–122,458 against 120,447–120,589',
+      ],
     ],
   ),
   '',
