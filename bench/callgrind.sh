@@ -11,7 +11,9 @@
 # one request at a time: 20,000 requests to warm up, then `requests` (default 4,000) counted, user
 # space, every thread of the server. Only routes without time-based state give steady counts: under
 # valgrind a request takes some fifty times longer, so the guarded routes' one-second user cache
-# and remembered tokens expire far more often than in real use.
+# and remembered tokens expire far more often than in real use. The count includes the JIT
+# compiler's and the garbage collector's threads, whose work moves with timing: a run beside other
+# heavy work has counted nearly twice as much. Run it alone, and read several runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:?app or bare}

@@ -119,7 +119,7 @@ export const HOT_PATH_CHANGES = [
       [
         "On Fastify the request id and the API's security headers go on the reply (`reply.header`) instead of the Node.js response (`reply.raw.setHeader`): Fastify writes the reply's headers with one `writeHead(status, headers)`, which Node.js takes as it is only while the response holds no header of its own, and otherwise merges one `setHeader` at a time. The documentation pages take the API's headers back off the reply before helmet sets theirs (2026-12-01)",
         '`src/common/http/fastify-edges.ts`, `src/app.setup.ts`, `src/docs/swagger.ts`',
-        '`bench/callgrind.sh`, the public route, the two builds alternating: Node 26 143,163–150,528 → 141,398–142,467 instructions per request (the new build six runs, the old five, −1.4 % by the medians; one more run of the old build, 255,955 while the test suite ran beside it, left out), Node 20 356,071–356,513 → 344,744–345,325 (two runs each, −3.2 %). Nest alone setting the same seven headers on the response or on the reply (Node 26): 122,431–122,458 against 120,447–120,589',
+        'callgrind, by the one-off script `bench/callgrind.sh` was then written from (its env had fixed secrets and an admin account), the public route, the two builds alternating: Node 26 143,163–150,528 → 141,398–142,467 instructions per request (the new build six runs, the old five, −1.4 % by the medians; one more run of the old build, 255,955 while the test suite ran beside it, left out), Node 20 356,071–356,513 → 344,744–345,325 (two runs each, −3.2 %). Nest alone setting the same seven headers on the response or on the reply (Node 26): 122,431–122,458 against 120,447–120,589',
       ],
     ],
   ),
