@@ -85,6 +85,26 @@ describe('withCommandDeadline', () => {
     expect(await timed.ping()).toBe('PONG');
   });
 
+  it('does not fail a command because this process, not Redis, was held up past the deadline', async () => {
+    await timed.set('busy', 'v');
+    const pending = timed.get('busy');
+    const until = Date.now() + 600;
+    while (Date.now() < until); // a long GC pause or a starved CPU, as far as this process can tell
+    expect(await pending).toBe('v');
+    // A Redis that is silent still fails, one period later.
+    server.kill('SIGSTOP');
+    try {
+      const silent = timed.get('busy');
+      const started = Date.now();
+      while (Date.now() < started + 600);
+      await expect(silent).rejects.toBeInstanceOf(RedisDeadlineError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600 + 290);
+    } finally {
+      server.kill('SIGCONT');
+    }
+    expect(await timed.get('busy')).toBe('v');
+  });
+
   it('tells the observer of each command once: how long it took, and whether it failed (the deadline included)', async () => {
     const seen: { seconds: number; failed: boolean }[] = [];
     const observed = withCommandDeadline(client, 300, (seconds, failed) => seen.push({ seconds, failed }));

@@ -65,19 +65,31 @@ export function withCommandDeadline<T extends object>(client: T, ms: number, obs
 
 export type CommandObserver = (seconds: number, failed: boolean) => void;
 
-/** `pending`, or a RedisDeadlineError once `ms` have passed without its settling; `observe` is told its time. */
+/** A timer this far past its time means the process, not Redis, was held up. */
+const STALLED = 1.5;
+
+/**
+ * `pending`, or a RedisDeadlineError once `ms` have passed without its settling; `observe` is told its time.
+ * A timer that runs long past its time says this process was not running (a long GC pause, a
+ * starved CPU), not that Redis was silent: the reply may be waiting to be read, or the command
+ * still waiting to be written. Such a command gets one more period before it fails.
+ */
 export function deadline<T>(pending: Promise<T>, ms: number, observe?: CommandObserver): Promise<T> {
-  const start = observe ? process.hrtime.bigint() : 0n;
+  const start = performance.now();
   let observed = false;
   const settled = (failed: boolean): void => {
     if (!observe || observed) return;
     observed = true;
-    observe(Number(process.hrtime.bigint() - start) / 1e9, failed);
+    observe((performance.now() - start) / 1e3, failed);
   };
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const expire = (): void => {
       settled(true);
       reject(new RedisDeadlineError(ms));
+    };
+    let timer = setTimeout(() => {
+      if (performance.now() - start >= STALLED * ms) timer = setTimeout(expire, ms);
+      else expire();
     }, ms);
     // Settling after the deadline is a no-op, and a late rejection is handled here, not left unhandled.
     pending.then(
