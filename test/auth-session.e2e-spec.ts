@@ -264,21 +264,22 @@ describe.each(STORES)('Session limits and timeouts on the %s (e2e)', (_, storeEn
   });
 
   it('ends an idle session, slides an active one, and ends it at the absolute timeout anyway', async () => {
-    const t = await createTestApp({ env: { ...storeEnv(), SESSION_IDLE_TIMEOUT: '2', SESSION_ABSOLUTE_TIMEOUT: '4' } });
+    // Timeouts with seconds to spare between uses: a loaded CI machine may take a second for a request.
+    const t = await createTestApp({ env: { ...storeEnv(), SESSION_IDLE_TIMEOUT: '3', SESSION_ABSOLUTE_TIMEOUT: '6' } });
     try {
       const user = await register(t.http);
       const idle = await sessionLogin(t.http, user.email);
       const active = await sessionLogin(t.http, user.email);
       const started = Date.now();
-      // Used every 0.7 s, the active session outlives the 2 s idle timeout...
-      while (Date.now() - started < 3000) {
+      // Used every half second, the active session outlives the 3 s idle timeout...
+      while (Date.now() - started < 4500) {
         await request(t.http).get('/users/me').set('Cookie', active.cookie).expect(200);
-        await sleep(700);
+        await sleep(500);
       }
-      // ...while the idle one, unused for 3 s, is over.
+      // ...while the idle one, unused for 4.5 s, is over.
       await request(t.http).get('/users/me').set('Cookie', idle.cookie).expect(401);
-      // Past the 4 s absolute timeout, use does not help.
-      while (Date.now() - started < 4300) {
+      // Past the 6 s absolute timeout, use does not help.
+      while (Date.now() - started < 6300) {
         await sleep(400);
         await request(t.http).get('/users/me').set('Cookie', active.cookie);
       }
