@@ -9,17 +9,18 @@
  *
  * A second route answers the same body with the headers the app puts on every answer of
  * `GET /users/me` beyond what Nest sends (`X-Request-Id`, the API's security headers, no-store):
- * what those headers cost on their own, set by the handler where the app's hooks set them (the
- * Fastify reply, the Express response), tells the public route's figure apart from what no app
- * code can take back.
+ * what those headers cost on their own tells the public route's figure apart from what no app
+ * code can take back. They are set as the app sets them: on Fastify in one `onRequest` hook on
+ * the reply, on Express in one middleware on the response; the hook and the middleware are this
+ * route's alone, so the first route runs without them.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, Res } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import type { onRequestHookHandler } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { API_SECURITY_HEADERS, NO_STORE_HEADERS } from '../src/common/http/http-edges.js';
 import { FIXED_USER_VIEW } from './lib/fixed-body.js';
@@ -39,17 +40,36 @@ class FixedUserController {
     return FIXED_USER_VIEW;
   }
 
-  // Express hands over the Node.js response itself, Fastify its reply around it (`raw`).
+  // Its headers come from the hook or the middleware `withApiHeaders` gives it.
   @Get('me/with-api-headers')
-  meWithApiHeaders(@Res({ passthrough: true }) reply: FastifyReply | ServerResponse): typeof FIXED_USER_VIEW {
-    if ('raw' in reply) {
+  meWithApiHeaders(): typeof FIXED_USER_VIEW {
+    return FIXED_USER_VIEW;
+  }
+}
+
+const WITH_API_HEADERS = '/users/me/with-api-headers';
+
+/** The second route's headers: a Fastify hook of that route alone, or an Express middleware mounted on its path. */
+function withApiHeaders(app: NestFastifyApplication | NestExpressApplication, kind: 'fastify' | 'express'): void {
+  if (kind === 'fastify') {
+    const setHeaders: onRequestHookHandler = (_req, reply, done) => {
       void reply.header('x-request-id', randomUUID());
       for (const [name, value] of REPLY_API_HEADERS) void reply.header(name, value);
-    } else {
-      reply.setHeader('X-Request-Id', randomUUID());
-      for (const [name, value] of API_HEADERS) reply.setHeader(name, value);
-    }
-    return FIXED_USER_VIEW;
+      done();
+    };
+    // Before the routes exist (listen() registers them): a route-level hook, which the other route never runs.
+    (app as NestFastifyApplication)
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', (route) => {
+        if (route.url === WITH_API_HEADERS) route.onRequest = setHeaders;
+      });
+  } else {
+    (app as NestExpressApplication).use(WITH_API_HEADERS, (_req: unknown, res: ServerResponse, next: () => void) => {
+      res.setHeader('X-Request-Id', randomUUID());
+      for (const [name, value] of API_HEADERS) res.setHeader(name, value);
+      next();
+    });
   }
 }
 
@@ -62,7 +82,11 @@ async function main(): Promise<void> {
   // Each adapter as Nest builds it, loggers off. No body parser: a GET needs none, and the app's
   // own (configureApp) is part of what the app adds.
   const adapter = kind === 'fastify' ? new FastifyAdapter({ logger: false }) : new ExpressAdapter();
-  const app = await NestFactory.create(BareModule, adapter, { logger: false, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication | NestExpressApplication>(BareModule, adapter, {
+    logger: false,
+    bodyParser: false,
+  });
+  withApiHeaders(app, kind);
   // listen() also readies Fastify.
   await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
