@@ -127,7 +127,7 @@ export function guardOverhead(r: BenchResults): string[] {
   for (const c of withHeaders) {
     const pub = r.guard.find((g) => g.id === 'public' && adapterOf(g) === adapterUnder(adapterOf(c)));
     s.push(
-      `**${name(adapterOf(c))} with the app's answer headers: ${num(c.rps)} req/s**${c.ratioToBare == null ? '' : `, ×${c.ratioToBare.toFixed(3)} Nest alone`} (answer ${bytes(c)} bytes). The same route and body with \`X-Request-Id\`, the API's six security headers and no-store set as the app sets them on every answer, by one hook of this route alone (a Fastify \`onRequest\` hook on the reply, an Express middleware on the response): what these headers cost before any code of the app runs.${pub?.ratioToBare != null && c.ratioToBare != null ? ` The app's public route reaches ×${pub.ratioToBare.toFixed(3)} Nest alone, ×${(pub.ratioToBare / c.ratioToBare).toFixed(3)} of this.` : ''}`,
+      `**${name(adapterOf(c))} with the app's answer headers: ${num(c.rps)} req/s**${c.ratioToBare == null ? '' : `, ×${c.ratioToBare.toFixed(3)} Nest alone`} (answer ${bytes(c)} bytes). The same route and body with \`X-Request-Id\`, the API's six security headers and no-store set as the app sets them on every answer, by one hook of this route alone (a Fastify \`onRequest\` hook on the reply, an Express middleware on the response): what these headers cost before any code of the app runs. (Runs before 2026-12-01 22:40 UTC set them from the handler through \`@Res()\`, which the app does not pay: their figure for this route is lower.)${pub?.ratioToBare != null && c.ratioToBare != null ? ` The app's public route reaches ×${pub.ratioToBare.toFixed(3)} Nest alone, ×${(pub.ratioToBare / c.ratioToBare).toFixed(3)} of this.` : ''}`,
       '',
     );
   }
