@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { configureSessions } from './auth-session/session-transport.js';
+import { writeAnswersAfterReads } from './common/http/answer-turns.js';
 import { configureExpressEdges } from './common/http/express-edges.js';
 import { configureFastifyEdges, passFastifyEdges } from './common/http/fastify-edges.js';
 import { type AuthApp, isFastify, setFirstRequestHook } from './common/http/platform.js';
@@ -31,10 +32,12 @@ export async function configureApp(app: AuthApp): Promise<void> {
   // First of all: every request gets its id, its log context and its access line, even one refused
   // below.
   const root = app.get<PinoLogger>(ROOT_LOGGER);
+  let requestRead = (): void => undefined;
   if (isFastify(app)) {
     // Fastify named the request (platform.ts, `genReqId`) and times it (`reply.elapsedTime`). The
     // edges (headers, JSON only, no-store) run in the same hook, in its log context.
     setFirstRequestHook(app, (req, reply, done) => {
+      requestRead();
       void reply.header(REQUEST_ID_HEADER, req.id);
       runInRequestContext(req.id, () => {
         if (passFastifyEdges(req, reply)) done();
@@ -70,6 +73,8 @@ export async function configureApp(app: AuthApp): Promise<void> {
     configureExpressEdges(app);
   }
   await configureSessions(app);
+  // Last of the answer hooks, so that it holds back only the write.
+  if (isFastify(app)) requestRead = writeAnswersAfterReads(app.getHttpAdapter().getInstance());
   if (http.corsOrigins.length > 0) {
     app.enableCors({
       origin: http.corsOrigins,
