@@ -1,5 +1,6 @@
 import type { ConfigType } from '@nestjs/config';
 import type { NextFunction, Request, Response } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
@@ -32,12 +33,12 @@ export async function configureApp(app: AuthApp): Promise<void> {
   // First of all: every request gets its id, its log context and its access line, even one refused
   // below.
   const root = app.get<PinoLogger>(ROOT_LOGGER);
-  let requestRead = (): void => undefined;
+  let requestRead = (_req: FastifyRequest): void => undefined;
   if (isFastify(app)) {
     // Fastify named the request (platform.ts, `genReqId`) and times it (`reply.elapsedTime`). The
     // edges (headers, JSON only, no-store) run in the same hook, in its log context.
     setFirstRequestHook(app, (req, reply, done) => {
-      requestRead();
+      requestRead(req);
       void reply.header(REQUEST_ID_HEADER, req.id);
       runInRequestContext(req.id, () => {
         if (passFastifyEdges(req, reply)) done();

@@ -1,38 +1,30 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeAnswersAfterReads } from './answer-turns.js';
 
 /**
- * A Fastify app with the hold as the real app has it (app.setup.ts: the first request hook says a
- * request was read, the hold is the last answer hook), and one more answer hook after it that
- * notes when the write goes ahead.
+ * A Fastify app with the hold as the real app has it (app.setup.ts: the first request hook names
+ * each request read, the hold is the last answer hook), and one more answer hook after it that
+ * notes when the write of an answer goes ahead.
  */
 function appWithHold(events: string[]): FastifyInstance {
   const app = Fastify();
-  let requestRead = (): void => undefined;
-  app.addHook('onRequest', (_req, _reply, done) => {
-    requestRead();
+  let requestRead = (_req: FastifyRequest): void => undefined;
+  app.addHook('onRequest', (req, _reply, done) => {
+    requestRead(req);
     done();
   });
   requestRead = writeAnswersAfterReads(app);
-  app.addHook('onSend', (_req, _reply, payload, done) => {
-    events.push('written');
+  app.addHook('onSend', (req, _reply, payload, done) => {
+    events.push(`${req.url} written`);
     done(null, payload);
   });
   return app;
 }
 
-/** Notes, as the handler answers, what runs next: a microtask's turn, or the next check phase. */
-function noteWhatFollows(events: string[]): void {
-  events.push('answered');
-  process.nextTick(() => events.push('same callback'));
-  setImmediate(() => events.push('check phase'));
-}
-
 describe('writeAnswersAfterReads', () => {
   let app: FastifyInstance;
   let events: string[];
-
   let base: string | undefined;
 
   beforeEach(() => {
@@ -41,6 +33,13 @@ describe('writeAnswersAfterReads', () => {
     base = undefined;
   });
   afterEach(() => app.close());
+
+  /** Notes, as a handler answers, what runs next: the same callback's ticks, the check phase. */
+  const noteWhatFollows = (name: string): void => {
+    events.push(`${name} answered`);
+    process.nextTick(() => events.push(`${name} same callback`));
+    setImmediate(() => events.push(`${name} check phase`));
+  };
 
   /** Over a real connection: the request is read in the loop's poll phase, as in the app. */
   const get = async (path: string): Promise<{ status: number; body: unknown }> => {
@@ -52,41 +51,79 @@ describe('writeAnswersAfterReads', () => {
     return { status: res.status, body };
   };
 
-  it('holds an answer made while requests are read until the reads are over, and no longer', async () => {
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('holds an answer made in the turn that read its request until the reads are over, and no longer', async () => {
     app.get('/now', () => {
-      noteWhatFollows(events);
+      noteWhatFollows('/now');
       return { ok: true };
     });
     expect(await get('/now')).toEqual({ status: 200, body: { ok: true } });
-    // Not in the callback that answered (it would be before "same callback"), and before anything
+    // Not in the callback that answered (it would come before "same callback"), and before what
     // the handler queued for the check phase: the write is the first thing of that phase.
-    expect(events).toEqual(['answered', 'same callback', 'written', 'check phase']);
+    expect(events).toEqual(['/now answered', '/now same callback', '/now written', '/now check phase']);
   });
 
   it("writes an answer made in the check phase at once, as the SQLite statements' answers are", async () => {
     app.get('/after-statements', async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      noteWhatFollows(events);
+      await nextTurn();
+      noteWhatFollows('/after-statements');
       return { ok: true };
     });
     expect(await get('/after-statements')).toEqual({ status: 200, body: { ok: true } });
-    expect(events).toEqual(['answered', 'written', 'same callback', 'check phase']);
+    expect(events).toEqual([
+      '/after-statements answered',
+      '/after-statements written',
+      '/after-statements same callback',
+      '/after-statements check phase',
+    ]);
   });
 
-  it('writes an answer made in a later turn, that read no request, at once', async () => {
+  it('writes an answer made in a later turn at once, as after a Redis reply, even while that turn reads others', async () => {
+    let release = (): void => undefined;
+    let reached = (): void => undefined;
+    const waiting = new Promise<void>((resolve) => (reached = resolve));
+    app.get('/waits', async () => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        reached();
+      });
+      noteWhatFollows('/waits');
+      return { ok: true };
+    });
+    // The request that wakes it answers from memory in its own reading turn, and is held.
+    app.get('/wakes', () => {
+      release();
+      noteWhatFollows('/wakes');
+      return { ok: true };
+    });
+    const first = get('/waits');
+    await waiting;
+    await nextTurn();
+    expect(await get('/wakes')).toEqual({ status: 200, body: { ok: true } });
+    expect(await first).toEqual({ status: 200, body: { ok: true } });
+    const at = (event: string): number => events.indexOf(event);
+    // The woken answer is written in the callback that made it; the waking one is held.
+    expect(at('/waits written')).toBe(at('/waits answered') + 1);
+    expect(at('/waits written')).toBeLessThan(at('/waits same callback'));
+    expect(at('/wakes written')).toBeGreaterThan(at('/wakes same callback'));
+    expect(at('/wakes written')).toBeLessThan(at('/wakes check phase'));
+  });
+
+  it('writes an answer made in a later turn that read no request at once', async () => {
     app.get('/later', async () => {
       await sleep(5);
-      noteWhatFollows(events);
+      noteWhatFollows('/later');
       return { ok: true };
     });
     expect(await get('/later')).toEqual({ status: 200, body: { ok: true } });
-    expect(events).toEqual(['answered', 'written', 'same callback', 'check phase']);
+    expect(events).toEqual(['/later answered', '/later written', '/later same callback', '/later check phase']);
   });
 
   it('answers every request of a burst, whatever turn each answer is made in, each with its own body', async () => {
     app.get('/echo/:n', async (req) => {
       const n = Number((req.params as { n: string }).n);
-      if (n % 3 === 1) await new Promise((resolve) => setImmediate(resolve));
+      if (n % 3 === 1) await nextTurn();
       if (n % 3 === 2) await sleep(n % 7);
       return { n };
     });
@@ -97,12 +134,12 @@ describe('writeAnswersAfterReads', () => {
 
   it('holds an error answer too, and sends it whole', async () => {
     app.get('/fails', () => {
-      noteWhatFollows(events);
+      noteWhatFollows('/fails');
       throw Object.assign(new Error('refused'), { statusCode: 409 });
     });
     const res = await get('/fails');
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ message: 'refused' });
-    expect(events).toEqual(['answered', 'same callback', 'written', 'check phase']);
+    expect(events).toEqual(['/fails answered', '/fails same callback', '/fails written', '/fails check phase']);
   });
 });

@@ -1,38 +1,43 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 type SendDone = (err: null, payload: unknown) => void;
 
+const READ_IN_TURN = Symbol('readInTurn');
+type TurnedRequest = FastifyRequest & { [READ_IN_TURN]: number };
+
 /**
- * Writes the answers made while the event loop reads its sockets (its poll phase) together, once
- * that phase is over (`setImmediate`, the check phase of the same turn), rather than each between
- * two reads. Answers made after that, in the check phase (those of the SQLite statements of
- * `statements.ts`) or in a turn that read no request, go out at once: deferred, they would wait
- * for the next turn. Nothing else changes: every answer goes out in the turn it was made.
- * Why, and what it gains and costs: README, "Performance". Returns what the app's first request
- * hook calls: a request being read means the loop is in its poll phase.
+ * Holds an answer made in the event-loop turn that read its request (the public routes, which
+ * answer from memory) until that turn's reads are over (`setImmediate`: its check phase), then
+ * writes it with the others made meanwhile, rather than each between two reads. Every other
+ * answer goes out at once: one made after a store's reply (Redis, read in a later turn) or after
+ * the SQLite statements (run in the check phase, after the hold) would only wait. No answer waits
+ * past the turn it was made in. Why, and what it gains: README, "Performance". Returns what the
+ * app's first request hook calls for each request.
  */
-export function writeAnswersAfterReads(fastify: FastifyInstance): () => void {
+export function writeAnswersAfterReads(fastify: FastifyInstance): (req: FastifyRequest) => void {
+  // The turn is the count of holds released; a request read in the current one has a hold queued.
+  let turn = 0;
   let flushQueued = false;
-  // False only while a flush is queued: no answer can wait for a flush that will not come.
-  let afterReads = true;
   let waiting: SendDone[] = [];
   let payloads: unknown[] = [];
   const flush = (): void => {
     flushQueued = false;
-    afterReads = true;
+    turn++;
     const dones = waiting;
     const bodies = payloads;
     waiting = [];
     payloads = [];
     dones.forEach((done, i) => done(null, bodies[i]));
   };
-  fastify.addHook('onSend', (_req, _reply, payload, done) => {
-    if (afterReads) return done(null, payload);
+  // A field of every request from the start, so that setting it does not reshape the object.
+  fastify.decorateRequest(READ_IN_TURN, -1);
+  fastify.addHook('onSend', (req, _reply, payload, done) => {
+    if ((req as TurnedRequest)[READ_IN_TURN] !== turn) return done(null, payload);
     waiting.push(done);
     payloads.push(payload);
   });
-  return () => {
-    afterReads = false;
+  return (req) => {
+    (req as TurnedRequest)[READ_IN_TURN] = turn;
     if (flushQueued) return;
     flushQueued = true;
     setImmediate(flush);
