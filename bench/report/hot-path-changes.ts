@@ -121,6 +121,11 @@ export const HOT_PATH_CHANGES = [
         '`src/common/http/fastify-edges.ts`, `src/app.setup.ts`, `src/docs/swagger.ts`',
         'callgrind, by the one-off script `bench/callgrind.sh` was then written from (its env had fixed secrets and an admin account), the public route, the two builds alternating: Node 26 143,163–150,528 → 141,398–142,467 instructions per request (the new build six runs, the old five, −1.4 % by the medians; one more run of the old build, 255,955 while the test suite ran beside it, left out), Node 20 356,071–356,513 → 344,744–345,325 (two runs each, −3.2 %). Nest alone setting the same seven headers on the response or on the reply (Node 26): 122,431–122,458 against 120,447–120,589',
       ],
+      [
+        "On Fastify an answer made in the event-loop turn that read its request (a route that answers from memory: the public routes, a refusal before any store) is held until that turn's reads are over and written with the others of the turn, in its check phase; every other answer (after a Redis reply, after the SQLite statements) goes out at once (2026-12-02)",
+        '`src/common/http/answer-turns.ts`, `src/app.setup.ts`',
+        "by hand, Node 26, the two builds side by side (wrk, 50 connections, rounds of 5 s, in both orders): on the embedded store the public route 16,406–23,711 → 18,700–29,648 req/s (×1.13–1.25 round by round, four rounds), Bearer ×0.93–1.00, cookie ×0.79–1.11; on Redis the public route ×1.11–1.38 (five rounds), Bearer ×0.80–1.08, cookie ×0.94–1.26. At one request at a time it costs: callgrind, public route, 135,614 → 150,486 instructions per request (+11 %, one run each). Two cheaper ways gained nothing: corking the socket until the check phase (141,644 instructions, public route ×0.97–1.01), and holding only while another request is in flight (136,136; ×0.92–1.04: the public route never has one in flight when it reads the next). A first rule, holding every answer made while the turn's flush was pending, also held the Redis routes' answers: Redis cookie ×0.79–0.99",
+      ],
     ],
   ),
   '',
