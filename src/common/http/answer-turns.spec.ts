@@ -41,17 +41,17 @@ describe('writeAnswersAfterReads', () => {
     setImmediate(() => events.push(`${name} check phase`));
   };
 
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
   /** Over a real connection: the request is read in the loop's poll phase, as in the app. */
   const get = async (path: string): Promise<{ status: number; body: unknown }> => {
     base ??= await app.listen({ port: 0, host: '127.0.0.1' });
     const res = await fetch(base + path);
     const body: unknown = await res.json();
     // What the handler queued for the check phase has run by the time this one does.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     return { status: res.status, body };
   };
-
-  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   it('holds an answer made in the turn that read its request until the reads are over, and no longer', async () => {
     app.get('/now', () => {
