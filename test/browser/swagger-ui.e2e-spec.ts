@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD } from '../support/http.js';
 import {
   type DocsPage,
+  type Shown,
   expectStatus,
   launchChromium,
   openDocs as openDocsPage,
@@ -65,9 +66,14 @@ async function register(page: Page): Promise<string> {
   return email;
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Keeps what the page showed for the last step: that operation's block, not the whole page. The
+ * whole page, every operation the test opened, grows to tens of thousands of pixels, and Chromium
+ * took longer than a step's timeout to paint it on a loaded CI machine.
+ */
+async function screenshot(shown: Shown, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+  await shown.block.screenshot({ path: join(ARTIFACTS, name) });
 }
 
 /** Waits until the Authorize button shows a closed (true) or an open (false) lock. */
@@ -132,9 +138,10 @@ describe('Swagger UI in Chromium (e2e)', () => {
       const logout = await tryItOut(a.page, 'POST', '/auth/session/logout');
       expectStatus(logout, 204, 'POST /auth/session/logout after a reload');
       expect(logout.headers['x-csrf-token']).toBe(csrfToken);
-      expectStatus(await tryItOut(a.page, 'GET', '/users/me'), 401, 'GET /users/me after logout');
+      const out = await tryItOut(a.page, 'GET', '/users/me');
+      expectStatus(out, 401, 'GET /users/me after logout');
 
-      await screenshot(a.page, 'swagger-ui-cookie.png');
+      await screenshot(out, 'swagger-ui-cookie.png');
       expect([...a.problems, ...b.problems]).toEqual([]);
     },
     TEST_TIMEOUT,
@@ -183,7 +190,7 @@ describe('Swagger UI in Chromium (e2e)', () => {
       expectStatus(gone, 401, 'GET /users/me after JWT logout');
       expect(gone.headers['authorization']).toBeUndefined();
 
-      await screenshot(c.page, 'swagger-ui-jwt.png');
+      await screenshot(gone, 'swagger-ui-jwt.png');
       expect(c.problems).toEqual([]);
     },
     TEST_TIMEOUT,
@@ -227,9 +234,10 @@ describe('Swagger UI in Chromium (e2e)', () => {
       expectStatus(me, 200, 'GET /users/me after the change (JWT)');
       expect(me.headers['authorization']).toBe(`Bearer ${pair.accessToken}`);
       expect(pair.accessToken).not.toBe(first.accessToken);
-      expectStatus(await tryItOut(e.page, 'POST', '/auth/jwt/refresh', { body: {} }), 200, 'refresh by the new cookie');
+      const refresh = await tryItOut(e.page, 'POST', '/auth/jwt/refresh', { body: {} });
+      expectStatus(refresh, 200, 'refresh by the new cookie');
 
-      await screenshot(e.page, 'swagger-ui-password-change.png');
+      await screenshot(refresh, 'swagger-ui-password-change.png');
       expect(e.problems).toEqual([]);
     },
     TEST_TIMEOUT,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page, type Response } from 'playwright-core';
 
 /** Driving Swagger UI in Chromium by clicking, as a person exploring the API does. */
 
@@ -12,6 +12,8 @@ export interface Shown {
   /** The headers the browser sent, cookies included. */
   headers: Record<string, string>;
   response: Response;
+  /** The operation's block, its "Server response" included. */
+  block: Locator;
 }
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -116,7 +118,7 @@ export async function tryItOut(
   const status = Number(/\d{3}/.exec((await statusCell.textContent()) ?? '')?.[0]);
   const shown = op.locator('.live-responses-table tbody .response-col_description .highlight-code pre');
   const text = (await shown.count()) > 0 ? ((await shown.first().textContent()) ?? '') : '';
-  return { status, text, headers: await response.request().allHeaders(), response };
+  return { status, text, headers: await response.request().allHeaders(), response, block: op };
 }
 
 /** Fails with what the page showed, so a wrong code explains itself. */
