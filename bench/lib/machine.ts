@@ -59,7 +59,6 @@ export function versions(root: string): Record<string, string> {
     'fastify',
     '@fastify/helmet',
     '@fastify/cookie',
-    '@fastify/session',
     'pino',
     'connect-redis',
     'redis',

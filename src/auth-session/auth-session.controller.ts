@@ -23,7 +23,7 @@ import { AuthSessionService } from './auth-session.service.js';
 import { CsrfTokenView, SessionLoginView } from './dto/session-login.dto.js';
 import type { SessionRequest } from './session-data.js';
 import { SessionLoginGuard } from './session-login.guard.js';
-import { sessionCookieOptions } from './session-transport.js';
+import { sessionCookieOptions } from './request-session.js';
 
 @ApiTags('session')
 @Controller('auth/session')

@@ -9,7 +9,7 @@ import { UserView } from '../users/dto/user-view.dto.js';
 import type { User } from '../users/user.entity.js';
 import { isCrossSite, newCsrfToken } from './csrf.js';
 import type { SessionLoginView } from './dto/session-login.dto.js';
-import { storeSid, type SessionRequest } from './session-data.js';
+import type { SessionRequest } from './session-data.js';
 import { endSession, regenerate, save, sessionOf } from './session-lifecycle.js';
 
 @Injectable()
@@ -53,7 +53,7 @@ export class AuthSessionService {
       kind: 'cookie',
       expiresAt,
       ...client,
-      storeSid: storeSid(sessionOf(req)),
+      storeSid: sessionOf(req).id,
       method,
     });
     const csrfToken = newCsrfToken();

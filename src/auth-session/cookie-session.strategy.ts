@@ -7,7 +7,7 @@ import { SessionRegistry } from '../session-registry/session-registry.service.js
 import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
 import type { AuthPrincipal } from '../auth/principal.js';
 import type { SessionRequest } from './session-data.js';
-import { endSession } from './session-lifecycle.js';
+import { endSession, save } from './session-lifecycle.js';
 
 type Verify = (req: SessionRequest, done: (err: unknown, user?: AuthPrincipal | null) => void) => void;
 
@@ -17,7 +17,9 @@ class RequestStrategy extends passport.Strategy {
     super();
   }
 
-  override authenticate(req: SessionRequest): void {
+  // Passport's types say an Express request (with express-session's `session`); on either adapter it
+  // is one whose session, if any, is ours (request-session.ts).
+  override authenticate(req: object): void {
     this.verify(req, (err, user) => {
       if (err) this.error(err);
       else if (user) this.success(user);
@@ -64,9 +66,11 @@ export class CookieSessionStrategy extends PassportStrategy(RequestStrategy, 'co
       return null;
     }
     // Activity is recorded at most once per tenth of the idle timeout: a busy client does not
-    // write to the store on every request, at the price of an idle timeout up to 10% early.
+    // write to the store on every request, at the price of an idle timeout up to 10% early. The
+    // save also slides the store entry's and the cookie's expiry.
     if (now - auth.lastSeenAt >= this.idleMs / 10) {
       auth.lastSeenAt = now;
+      await save(req);
       this.registry
         .touch(auth.handle, new Date(now))
         .catch((err: unknown) => this.logger.warn({ err }, 'Session activity not recorded'));

@@ -19,39 +19,26 @@ export interface SignedInSession {
   lastSeenAt: number;
 }
 
+// The stores keep express-session's `Store` interface (connect-redis is one), typed by its `SessionData`.
 declare module 'express-session' {
   interface SessionData {
     auth?: SignedInSession;
   }
 }
 
-declare module 'fastify' {
-  interface Session {
-    auth?: SignedInSession;
-  }
-}
-
-type Callback = (err?: unknown) => void;
-
 /**
- * A request's session as both session libraries hand it over (express-session on Express,
- * @fastify/session on Fastify): the data as properties, and callback forms of the three operations,
- * each of which replaces `req.session`. Only the id is named differently.
+ * A request's session (request-session.ts): the data as properties, and the three operations that
+ * change what the store holds. `regenerate` and `destroy` replace `req.session`.
  */
 export interface RequestSession {
   auth?: SignedInSession;
-  /** express-session */
-  id?: string;
-  /** @fastify/session */
-  sessionId?: string;
-  regenerate(cb: Callback): unknown;
-  save(cb: Callback): unknown;
-  destroy(cb: Callback): unknown;
+  readonly id: string;
+  regenerate(): Promise<void>;
+  save(): Promise<void>;
+  destroy(): Promise<void>;
 }
 
 /** What the session code reads of a request, on either adapter. */
 export interface SessionRequest {
   session?: RequestSession | null;
 }
-
-export const storeSid = (session: RequestSession): string => session.sessionId ?? session.id ?? '';

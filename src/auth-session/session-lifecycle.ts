@@ -2,17 +2,6 @@ import { DomainError } from '../common/errors.js';
 import type { EndReason, SessionRegistry } from '../session-registry/session-registry.service.js';
 import type { RequestSession, SessionRequest } from './session-data.js';
 
-type Callback = (err?: unknown) => void;
-type Operation = 'regenerate' | 'save' | 'destroy';
-
-/** The store could not be reached: a clean 503, never a half-made session. */
-function run(session: RequestSession, operation: Operation): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const settle: Callback = (err) => (err ? reject(new DomainError('UNAVAILABLE', 'Service unavailable')) : resolve());
-    session[operation](settle);
-  });
-}
-
 /** The request's session: one that carries the session cookie or signs in has one. */
 export function sessionOf(req: SessionRequest): RequestSession {
   // Only a request the session transport turned away has none (session-transport.ts): no cookie
@@ -22,13 +11,13 @@ export function sessionOf(req: SessionRequest): RequestSession {
 }
 
 /** A new session id for this request; the old session is deleted from the store. */
-export const regenerate = (req: SessionRequest): Promise<void> => run(sessionOf(req), 'regenerate');
+export const regenerate = (req: SessionRequest): Promise<void> => sessionOf(req).regenerate();
 
-export const save = (req: SessionRequest): Promise<void> => run(sessionOf(req), 'save');
+export const save = (req: SessionRequest): Promise<void> => sessionOf(req).save();
 
 /** Ends the request's cookie session: removed from the store first, then closed in the registry. */
 export async function endSession(req: SessionRequest, registry: SessionRegistry, reason: EndReason): Promise<void> {
   const handle = req.session?.auth?.handle;
-  if (req.session) await run(req.session, 'destroy');
+  if (req.session) await req.session.destroy();
   if (handle) await registry.markEnded(handle, reason);
 }

@@ -1,6 +1,5 @@
-import { Signer } from '@fastify/cookie';
 import { cookieCount } from '../common/http/cookies.js';
-import { dropAmbiguousSessionCookie, rememberingSigner, sessionGate } from './session-transport.js';
+import { dropAmbiguousSessionCookie, sessionGate, withSessionCookie } from './session-transport.js';
 
 describe('sessionGate (which requests get a session from the session library)', () => {
   const gate = sessionGate('__Host-sid');
@@ -74,66 +73,19 @@ describe('an ambiguous session cookie (two of its name) is no session (RFC 6265b
   });
 });
 
-describe('rememberingSigner (the session cookie signer on Fastify)', () => {
-  const current = 'current secret, at least thirty-two characters';
-  const older = 'older secret, still accepted for a while';
-  const plain = new Signer([current, older], 'sha256');
-  const id = 'Xq3v8yJ2mKp9Lw4rT6sN1bV7cZ0aF5gH8jD2kE4uQ9o';
-
-  it("signs and verifies exactly as @fastify/cookie's Signer", () => {
-    const signer = rememberingSigner([current, older]);
-    expect(signer.sign(id)).toBe(plain.sign(id));
-    expect(signer.unsign(plain.sign(id))).toEqual(plain.unsign(plain.sign(id)));
-    expect(signer.sign('another id')).toBe(plain.sign('another id'));
+describe('withSessionCookie (the response sets one session cookie, whatever else it sets)', () => {
+  it('adds it to none, a string or a list, keeping the other cookies', () => {
+    expect(withSessionCookie(undefined, 'sid', 'sid=a')).toEqual(['sid=a']);
+    expect(withSessionCookie('refresh_token=r', 'sid', 'sid=a')).toEqual(['refresh_token=r', 'sid=a']);
+    expect(withSessionCookie(['x=1', 'sid=old; Path=/', 'sidx=2'], 'sid', 'sid=new')).toEqual([
+      'x=1',
+      'sidx=2',
+      'sid=new',
+    ]);
   });
 
-  it('hands back the verified cookie for the same id, and signs any other id afresh', () => {
-    const signer = rememberingSigner([current, older]);
-    const cookie = plain.sign(id);
-    expect(signer.unsign(cookie)).toMatchObject({ valid: true, renew: false, value: id });
-    expect(signer.sign(id)).toBe(cookie);
-    expect(signer.sign('a new id after regenerate')).toBe(plain.sign('a new id after regenerate'));
-  });
-
-  it('never hands back a signature it did not verify', () => {
-    const signer = rememberingSigner([current, older]);
-    const forged = `${id}.${'A'.repeat(43)}`;
-    expect(signer.unsign(forged).valid).toBe(false);
-    expect(signer.sign(id)).toBe(plain.sign(id));
-    expect(signer.sign(id)).not.toBe(forged);
-  });
-
-  it('verifies a cookie once, and checks every other text afresh, forged ones every time', () => {
-    const signer = rememberingSigner([current, older]);
-    const cookie = plain.sign(id);
-    const first = signer.unsign(cookie);
-    expect(signer.unsign(cookie)).toBe(first);
-    expect(Object.isFrozen(first)).toBe(true);
-    // The same id under a signature one bit off, a signature moved to another id, a truncated one.
-    const signature = cookie.slice(cookie.lastIndexOf('.') + 1);
-    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
-    for (const attempt of [`${id}.${flipped}`, `another-id.${signature}`, cookie.slice(0, -1)]) {
-      expect(signer.unsign(attempt)).toEqual({ valid: false, renew: false, value: null });
-      expect(signer.unsign(attempt)).toEqual({ valid: false, renew: false, value: null });
-    }
-    expect(signer.unsign(cookie)).toBe(first);
-  });
-
-  it('re-signs a cookie of the older secret with the current one', () => {
-    const signer = rememberingSigner([current, older]);
-    const old = new Signer([older], 'sha256').sign(id);
-    expect(signer.unsign(old)).toMatchObject({ valid: true, renew: true, value: id });
-    expect(signer.sign(id)).toBe(plain.sign(id));
-    expect(signer.sign(id)).not.toBe(old);
-  });
-
-  it('stays right when requests interleave between verifying and signing', () => {
-    const signer = rememberingSigner([current, older]);
-    const a = plain.sign('id of request a');
-    const b = plain.sign('id of request b');
-    signer.unsign(a);
-    signer.unsign(b);
-    expect(signer.sign('id of request a')).toBe(a);
-    expect(signer.sign('id of request b')).toBe(b);
+  it('removes it, and only it', () => {
+    expect(withSessionCookie(['sid=old', 'x=1'], 'sid')).toEqual(['x=1']);
+    expect(withSessionCookie('sid=old', 'sid')).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { Request } from 'express';
-import { type Session, type SessionData, Store } from 'express-session';
+import { type SessionData, Store } from 'express-session';
 import type { DataSource } from 'typeorm';
 import { Housekeeping } from '../database/housekeeping.js';
 import { type Statement, statements } from '../database/statements.js';
-import { markLoaded, wasLoaded } from './loaded-session.js';
+import { wasLoaded } from './loaded-session.js';
 import { cookieExpiry } from './session-expiry.js';
 
 type Callback<T = void> = (err: unknown, value?: T) => void;
@@ -20,10 +19,8 @@ const PURGE_INTERVAL_MS = 60_000;
  * a repository call costs about 100 µs there on better-sqlite3, `dataSource.query` about 13 µs,
  * and a statement prepared once on the driver about 8 µs, which is what `statement()` runs.
  *
- * It has no `touch`, so express-session neither calls one (which would turn every authenticated
- * GET into a write) nor hashes the session once more per request to decide on it. The AuthSession
- * module slides the idle timeout itself, by modifying the session at most once per a tenth of the
- * idle timeout, which reaches the store through `set`.
+ * It has no `touch`: the AuthSession module slides the idle timeout itself, by saving the session
+ * at most once per a tenth of the idle timeout, which reaches the store through `set`.
  *
  * The store lives as long as its DataSource (one app), and must be created after the migrations ran.
  */
@@ -47,10 +44,6 @@ export class EmbeddedSessionStore extends Store {
   /** Missing, or past its expiry even if the purge has not run yet: `null` either way. */
   override get(sid: string, cb: Callback<SessionData | null>): void {
     settle(this.find(sid), cb);
-  }
-
-  override createSession(req: Request, session: SessionData): Session & SessionData {
-    return markLoaded(super.createSession(req, session));
   }
 
   /** A session loaded earlier is only updated: one deleted meanwhile stays deleted. */
@@ -99,8 +92,8 @@ export class EmbeddedSessionStore extends Store {
 }
 
 /**
- * Settles an express-session callback from a promise. The callback runs outside any try block,
- * so an exception thrown by express-session itself is never reported back to it as a store error.
+ * Settles a store callback from a promise. The callback runs outside any try block, so an exception
+ * thrown by the caller itself is never reported back to it as a store error.
  */
 function settle<T>(work: Promise<T>, cb: Callback<T> | undefined): void {
   work.then(

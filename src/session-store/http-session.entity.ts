@@ -7,7 +7,7 @@ const epochMs: ValueTransformer = {
 };
 
 /**
- * One `express-session` session of the embedded store. The store reads and writes it with plain
+ * One session of the embedded store. The store reads and writes it with plain
  * SQL (see `EmbeddedSessionStore`); the entity is here so the schema has one description that
  * TypeORM checks against the migration.
  */
@@ -16,7 +16,7 @@ export class HttpSession {
   @PrimaryColumn({ type: 'varchar', length: 128 })
   sid!: string;
 
-  /** The session as JSON, cookie included, as express-session hands it to the store. */
+  /** The session as JSON, with its cookie expiry, as the session transport hands it to the store. */
   @Column({ type: 'text' })
   data!: string;
 

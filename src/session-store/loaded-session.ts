@@ -3,8 +3,8 @@ import type { SessionData } from 'express-session';
 const LOADED = Symbol('loaded from the store');
 
 /**
- * Marks a session express-session built from the store (it does so only through the store's
- * `createSession`). A symbol key: never serialised, never part of express-session's change hash.
+ * Marks a session the session transport read from the store (request-session.ts). A symbol key:
+ * never serialised.
  */
 export function markLoaded<T extends object>(session: T): T {
   (session as Record<symbol, unknown>)[LOADED] = true;

@@ -1,10 +1,9 @@
 import { RedisStore } from 'connect-redis';
-import type { Request } from 'express';
-import type { Session, SessionData } from 'express-session';
+import type { SessionData } from 'express-session';
 import { sessionTag } from '../redis/keys.js';
 import type { Redis } from '../redis/redis.module.js';
 import { ReplicaAck } from '../redis/replica-ack.js';
-import { markLoaded, wasLoaded } from './loaded-session.js';
+import { wasLoaded } from './loaded-session.js';
 import { cookieExpiry } from './session-expiry.js';
 
 type Callback = (err: unknown, session?: SessionData | null) => void;
@@ -32,10 +31,8 @@ export class RedisSessionStore extends RedisStore {
       client: redis,
       prefix,
       ttl: defaultTtlSeconds,
-      // express-session calls `touch` on every request whose session is unchanged, to slide its
-      // expiry: one Redis write per authenticated GET. The AuthSession module slides the idle
-      // timeout itself, by modifying the session at most once per a fraction of the idle timeout,
-      // which reaches Redis through `set` with a fresh TTL.
+      // No `touch`: the AuthSession module slides the idle timeout itself, by saving the session at
+      // most once per a tenth of the idle timeout, which reaches Redis through `set` with a fresh TTL.
       disableTouch: true,
     });
   }
@@ -43,10 +40,6 @@ export class RedisSessionStore extends RedisStore {
   /** The Redis key of a session. */
   key(sid: string): string {
     return this.prefix + sessionTag(sid);
-  }
-
-  override createSession(req: Request, session: SessionData): Session & SessionData {
-    return markLoaded(super.createSession(req, session));
   }
 
   /**

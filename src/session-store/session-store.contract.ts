@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import session, { type SessionData, type Store } from 'express-session';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { markLoaded } from './loaded-session.js';
 import { SessionStoreGateway } from './session-store.gateway.js';
 
 /** One implementation of the store, on real storage, as the contract drives it. */
@@ -127,21 +128,18 @@ export function sessionStoreContract(name: string, open: (defaultTtlSeconds: num
     });
 
     it('saves a loaded session back, but never brings back one deleted since it was loaded', async () => {
-      // express-session's path: `load` builds the request's session, `save` writes it through `set`.
-      const load = (sid: string): Promise<session.Session & SessionData> =>
-        new Promise((resolve, reject) => {
-          subject.store.load(sid, (err: unknown, value?: SessionData) =>
-            err || !value ? reject(asError(err ?? 'not found')) : resolve(value as session.Session & SessionData),
-          );
-        });
-      const save = (s: session.Session): Promise<void> =>
-        new Promise((resolve, reject) => s.save((err?: unknown) => (err ? reject(asError(err)) : resolve())));
+      // The session transport's path (request-session.ts): `get`, marked as loaded, saved through `set`.
+      const load = async (sid: string): Promise<SessionData> => {
+        const value = await get(sid);
+        if (!value) throw new Error('not found');
+        return markLoaded(value);
+      };
 
       const kept = newSid();
       await set(kept, newSession(60_000, { seen: 1 }));
       const live = await load(kept);
       Object.assign(live, { seen: 2 });
-      await save(live);
+      await set(kept, live);
       expect(await get(kept)).toMatchObject({ seen: 2 });
 
       // A request loaded it; a logout elsewhere deleted it; the request then saves its copy.
@@ -150,7 +148,7 @@ export function sessionStoreContract(name: string, open: (defaultTtlSeconds: num
       const stale = await load(ended);
       await destroy(ended);
       Object.assign(stale, { seen: 2 });
-      await save(stale);
+      await set(ended, stale);
       expect(await get(ended)).toBeNull();
       expect(await subject.storedExpiry(ended)).toBeNull();
     });

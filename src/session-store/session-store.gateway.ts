@@ -3,7 +3,7 @@ import type { SessionData, Store } from 'express-session';
 import { SESSION_STORE } from './session-store.constants.js';
 
 /**
- * The session store as other modules use it: `store` for express-session, and promise forms of the
+ * The session store as other modules use it: `store` for the session transport (request-session.ts), and promise forms of the
  * two operations done outside a request's own session (ending another session, reading one).
  * A store failure (Redis down, database error) rejects; it never reads as a missing session.
  */
