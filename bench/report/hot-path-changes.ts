@@ -42,7 +42,7 @@ export const HOT_PATH_CHANGES = [
         '35 → 10 µs (the same row, 20,000 times, in one process)',
       ],
       [
-        '@fastify/session signs the id it has just verified a second time, to build its session object; the signer it is given (`rememberingSigner`) hands back the verified cookie for that id instead',
+        '@fastify/session signs the id it has just verified a second time, to build its session object; the signer it is given (`rememberingSigner`) hands back the verified cookie for that id instead (both replaced on 2026-12-02, last row)',
         '`src/auth-session/session-transport.ts`',
         'one HMAC-SHA256 less per session request: Fastify session case about 345 → 325 µs of server CPU per request (by hand: wrk as the bench runs it, 5 s, alternating, three pairs); this run against the previous: session ÷ baseline 0.539 → 0.582',
       ],
@@ -125,6 +125,11 @@ export const HOT_PATH_CHANGES = [
         "On Fastify an answer made in the event-loop turn that read its request (a route that answers from memory: the public routes, a refusal before any store) is held until that turn's reads are over and written with the others of the turn, in its check phase; every other answer (after a Redis reply, after the SQLite statements) goes out at once (2026-12-02)",
         '`src/common/http/answer-turns.ts`, `src/app.setup.ts`',
         "by hand, Node 26, the two builds side by side (wrk, 50 connections, rounds of 5 s, in both orders): on the embedded store the public route 16,406–23,711 → 18,700–29,648 req/s (×1.13–1.25 round by round, four rounds), Bearer ×0.93–1.00, cookie ×0.79–1.11; on Redis the public route ×1.11–1.38 (five rounds), Bearer ×0.80–1.08, cookie ×0.94–1.26. At one request at a time it costs: callgrind, public route, 135,614 → 150,486 instructions per request (+11 %, one run each; two cut-down builds, one run each: 139,782 with the `setImmediate` of each turn and nothing held, 140,214 with the answer hook too). Two cheaper ways gained nothing: corking the socket until the check phase (141,644 instructions, public route ×0.97–1.01), and holding only while another request is in flight (136,136; ×0.92–1.04: the public route never has one in flight when it reads the next). A first rule, holding every answer made while the turn's flush was pending, also held the Redis routes' answers: Redis cookie ×0.79–0.99",
+      ],
+      [
+        'A session transport of our own on both adapters (`SessionCookies`) instead of express-session and @fastify/session: the same signed cookie and stores, the verified cookie remembered as `rememberingSigner` did (which it replaces), and the session written only when the code saves it, so no hash of the session per request (2026-12-02)',
+        '`src/auth-session/request-session.ts`, `session-transport.ts`',
+        'by hand, wrk with 50 connections, the two builds side by side, four rounds of 5 s alternating: Node 20, Express cookie `GET /users/me` 2,431–2,637 → 2,998–3,217 req/s (×1.16–1.23 round by round), public route unchanged within the noise. On Node 26 the rounds moved too much to read (×1.07–1.69). Not yet in a full run; in a partial one (`--only=guard`, three rounds) Express cookie ÷ its public route 0.697. The new build\'s Fastify public route, which runs none of this code, answered 17.7k–21.8k req/s against 27.0k–30.6k, and the same as the old build once @fastify/session was only imported at start-up (README, "Performance")',
       ],
     ],
   ),

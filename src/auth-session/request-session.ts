@@ -43,9 +43,9 @@ export const sessionCookieOptions = (config: SessionConfig) =>
 /**
  * Carries the session id between browser and store, on both adapters: reads the signed cookie,
  * loads the session, and sets the cookie when a session is saved. It replaces express-session and
- * @fastify/session, which the bench profiles showed spending more per cookie request than the rest
- * of the app together: each re-verifies the same cookie's HMAC and hashes the whole session two or
- * three times a request to find out whether it changed. Here the session is written only when the
+ * @fastify/session, which took a large share of a cookie request in the bench profiles (README,
+ * "Decisions"): each re-verifies the same cookie's HMAC and hashes the whole session two or three
+ * times a request to find out whether it changed. Here the session is written only when the
  * code says so (`save`, `regenerate`, `destroy`): no hash, no write-back at the end of a request.
  *
  * Same cookie format (cookie-signature's `s:id.HMAC-SHA256`), same stores, same stored data
