@@ -13,9 +13,9 @@ import { SessionAuthGuard } from './session-auth.guard.js';
 import { SessionLoginGuard } from './session-login.guard.js';
 
 /**
- * The session + cookie style: a cookie strategy on our store, CSRF, timeouts. The library that
- * carries the session id is set on the app by `configureSessions` (session-transport.ts): on
- * Fastify it is a plugin, which must be registered on the app before it starts.
+ * The session + cookie style: a cookie strategy on our store, CSRF, timeouts. What carries the
+ * session id is set on the app by `configureSessions` (session-transport.ts): on Fastify a hook
+ * and @fastify/cookie, which must be registered on the app before it starts.
  */
 @Module({
   // AbuseModule: the login guard's rate limits.

@@ -81,9 +81,7 @@ export class SessionCookies {
   async open(req: SessionRequest & { headers: { cookie?: string } }, carrier: SessionCarrier): Promise<void> {
     const sid = this.sessionIdOf(req.headers.cookie);
     const data = sid === undefined ? null : await this.call<SessionData | null>((cb) => this.store.get(sid, cb));
-    req.session = data
-      ? markLoaded(new CookieSession(this, req, carrier, sid!, data))
-      : new CookieSession(this, req, carrier, newSessionId());
+    req.session = data ? markLoaded(new CookieSession(this, req, carrier, sid!, data)) : this.fresh(req, carrier);
   }
 
   /** The id a validly signed session cookie carries (the gate made sure there is at most one). */

@@ -1,7 +1,7 @@
 import { cookieCount } from '../common/http/cookies.js';
 import { dropAmbiguousSessionCookie, sessionGate, withSessionCookie } from './session-transport.js';
 
-describe('sessionGate (which requests get a session from the session library)', () => {
+describe('sessionGate (which requests get a session at all)', () => {
   const gate = sessionGate('__Host-sid');
   const get = (cookie?: string) => ({ method: 'GET', url: '/users/me', headers: cookie ? { cookie } : {} });
 

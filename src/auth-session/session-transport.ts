@@ -37,7 +37,7 @@ type GateRequest = { method?: string; url?: string; headers: IncomingHttpHeaders
  * Two or more cookies of the session cookie's name are no session at all: neither is used (see
  * `cookieCount`). The parsers would keep the first, which could sign the victim into the
  * attacker's account, or the other way round. So the header loses every cookie of that name
- * before any session library reads it, and the request goes on without a session (a sign-in
+ * before the session transport reads it, and the request goes on without a session (a sign-in
  * still gets its new one). Returns whether the request still carries exactly one.
  */
 export function dropAmbiguousSessionCookie(headers: IncomingHttpHeaders, name: string): boolean {
@@ -54,11 +54,11 @@ export function dropAmbiguousSessionCookie(headers: IncomingHttpHeaders, name: s
 }
 
 /**
- * Whether a request gets a session from the library at all: only one that carries the session
- * cookie (exactly once, see `dropAmbiguousSessionCookie`), or signs in for one. Both libraries
- * would otherwise make every other request (a Bearer one, an anonymous one) a new session object
- * (a random id, a signature, a hash) only to drop it unsaved: about 13 % of a Fastify request and
- * 20 % of an Express one in `npm run bench`. Such a request has no `req.session`, which reads as
+ * Whether a request gets a session at all: only one that carries the session cookie (exactly once,
+ * see `dropAmbiguousSessionCookie`), or signs in for one. Every other request (a Bearer one, an
+ * anonymous one) would otherwise get a new session object with a random id, only to drop it
+ * unsaved (with the session libraries this was about 13 % of a Fastify request and 20 % of an
+ * Express one in `npm run bench`). Such a request has no `req.session`, which reads as
  * "no cookie session" everywhere.
  */
 export function sessionGate(cookieName: string): (req: GateRequest) => boolean {
