@@ -31,11 +31,11 @@ if [[ $kind == app ]]; then
     JWT_SECRET="$(secret)" SESSION_SECRET="$(secret)" MFA_ENCRYPTION_KEY="$(secret)" \
     DATABASE_URL="sqlite:$work/auth.sqlite" PORT=$port \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/out" \
-    node dist/src/main.js >"$work/log" 2>&1 &
+    node --no-allocation-site-pretenuring dist/src/main.js >"$work/log" 2>&1 &
 else
   env NODE_ENV=production BENCH_BARE_ADAPTER=fastify PORT=$port \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/out" \
-    node dist/bench/bare-nest.js >"$work/log" 2>&1 &
+    node --no-allocation-site-pretenuring dist/bench/bare-nest.js >"$work/log" 2>&1 &
 fi
 server=$!
 

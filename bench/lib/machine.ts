@@ -4,7 +4,7 @@ import { availableParallelism, cpus, platform, release, totalmem } from 'node:os
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import type { LoadSpec } from '../load.js';
-import { type Pinning, wrkVersion } from './processes.js';
+import { type Pinning, SERVER_NODE_FLAGS, wrkVersion } from './processes.js';
 import type { BenchResults } from './results.js';
 import { round } from './stats.js';
 
@@ -36,6 +36,7 @@ export function machine(o: {
     loadAverageAtStart: o.loadAverageAtStart.map((x) => round(x, 2)),
     os: `${platform()} ${release()}`,
     node: process.version,
+    serverNodeFlags: SERVER_NODE_FLAGS.join(' '),
     pinning: o.pin.note,
     loadTool: o.tool === 'wrk' ? (wrkVersion() ?? 'wrk') : 'autocannon',
     redis: o.redis,

@@ -18,6 +18,19 @@ export const NEST_RECIPE_JS = join(here, '..', 'peers', 'nest-recipe.js');
 export const BETTER_AUTH_JS = join(here, '..', 'peers', 'better-auth.js');
 const LOAD_JS = join(here, '..', 'load.js');
 
+/**
+ * Node's flags for every server of a run, as `npm run start:prod` runs the app (package.json, the
+ * one place they are decided): the flags of that script's `node` command. Every server, the floors
+ * and the peers included, runs on the same runtime settings, so a ratio compares code, not flags.
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = (() => {
+  const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts['start:prod'] ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
+})();
+
 export interface Pinning {
   /** CPU list for the servers and for the load generator, or null when not pinned. */
   server: string | null;
@@ -69,7 +82,8 @@ export class ServerProcess {
 
   async start(timeoutMs = 60_000): Promise<void> {
     const { env, cpu, logFile, cpuProfDir, script = SERVER_JS } = this.options;
-    const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, script] : [script];
+    const profiling = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+    const nodeArgs = [...SERVER_NODE_FLAGS, ...profiling, script];
     // Started on any core (booting a Nest app is the slowest part of a run, and several boot at
     // once), pinned once ready: every thread, the threadpool's included.
     const log = openSync(logFile, 'a');

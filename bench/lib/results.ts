@@ -285,6 +285,8 @@ export interface BenchResults {
     loadAverageAtStart: number[];
     os: string;
     node: string;
+    /** The flags every server ran with (package.json's `start:prod`); absent in older results. */
+    serverNodeFlags?: string;
     pinning: string;
     loadTool: string;
     redis: string | null;

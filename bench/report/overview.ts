@@ -17,6 +17,7 @@ export function overview(r: BenchResults): string[] {
       [
         ['CPU', `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB`],
         ['OS / Node', `${m.os}, Node ${m.node}`],
+        ['Node flags of every server', m.serverNodeFlags ? `\`${m.serverNodeFlags}\`` : 'none recorded'],
         ['pinning', m.pinning],
         [
           'load generator',

@@ -10,11 +10,16 @@ import { DataSource } from 'typeorm';
 import { adapterEnv, testAdapter } from '../support/adapter.js';
 
 /**
- * The built server as an operator runs it: `node dist/src/main.js`, its own process, a real port,
- * only the environment given here. `npm test` builds first (the `pretest` script).
+ * The built server as an operator runs it: `node dist/src/main.js` with the Node flags of `npm run
+ * start:prod` (so every Node line proves it accepts them), its own process, a real port, only the
+ * environment given here. `npm test` builds first (the `pretest` script).
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const START_PROD = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:prod']!.split(/\s+/);
+const NODE_FLAGS = START_PROD.slice(START_PROD.indexOf('node') + 1).filter((word) => word.startsWith('--'));
 const SECRET_32 = 's'.repeat(32);
 const SECRET_31 = 's'.repeat(31);
 
@@ -102,7 +107,7 @@ async function spawnServer(extraEnv: Record<string, string> = {}): Promise<Serve
     ...adapterEnv(),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   let err = '';
