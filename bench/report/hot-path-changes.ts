@@ -131,6 +131,16 @@ export const HOT_PATH_CHANGES = [
         '`src/auth-session/request-session.ts`, `session-transport.ts`',
         'by hand, wrk with 50 connections, the two builds side by side, four rounds of 5 s alternating: Node 20, Express cookie `GET /users/me` 2,431–2,637 → 2,998–3,217 req/s (×1.16–1.23 round by round), public route unchanged within the noise. On Node 26 the rounds moved too much to read (×1.07–1.69). Not yet in a full run; in two partial ones (`--only=guard`, three rounds) Express cookie ÷ its public route 0.697, then 1.009 with Express alone (`--adapters=express`). The new build\'s Fastify public route, which runs none of this code, answered 17.7k–21.8k req/s against 27.0k–30.6k, and the same as the old build once @fastify/session was only imported at start-up (README, "Performance")',
       ],
+      [
+        "The server runs with V8's allocation-site pretenuring off (`node --no-allocation-site-pretenuring` in `npm start` and `npm run start:prod`); the bench starts every server, floors and peers included, with the flags of `start:prod` (2026-12-02)",
+        '`package.json`, `bench/lib/processes.ts`',
+        'the app\'s boot had V8 allocate dozens of per-request allocation sites straight into the old generation (35 before the first request, 24 more under load; `--trace-pretenuring-statistics`), so each request\'s young objects were kept alive and promoted: `--trace-gc`, Node 26, wrk with 50 connections, one server, a scavenge promoted 3.5 MB (cookie route) and 6 MB (public route, after the cookie route) and paused 27–34 ms; with the flag under 1 KB and about 1 ms. By hand, the same build with and without the flag, three rounds of 5 s: public route ×1.01–1.92, Bearer ×1.16–1.37, cookie ×1.37–1.89; Nest alone ×0.93–1.08. Setting it with `v8.setFlagsFromString` in a module loaded first (`--import`) left the cookie route promoting 1.4 MB per scavenge (README, "Decisions")',
+      ],
+      [
+        "On Fastify @fastify/cookie is registered without its parsing hook: nothing reads `request.cookies`, and the hook parsed every request's cookies into a new object and `Map`; `reply.setCookie` parses lazily when it is called (2026-12-02)",
+        '`src/auth-session/session-transport.ts`',
+        'by hand, Node 26, both builds with the flag above, side by side, server CPU per request from /proc (wrk, 50 connections, rounds of 5 s, both orders): cookie `GET /users/me` 52, 71, 49, 48, 72, 49 → 38, 42, 44, 43, 50, 53 µs; Bearer 49, 78, 53 → 41, 79, 43 µs; public route 34, 30, 36 → 33, 32, 32 µs. req/s moved too much between rounds to read',
+      ],
     ],
   ),
   '',

@@ -96,8 +96,11 @@ function useOnExpress(app: NestExpressApplication, sessions: SessionCookies, nam
 
 async function useOnFastify(app: NestFastifyApplication, sessions: SessionCookies, name: string): Promise<void> {
   const needsSession = sessionGate(name);
-  // The reply's `setCookie` and `clearCookie`, which the adapter's own cookie methods call.
-  await app.register(fastifyCookie);
+  // The reply's `setCookie` and `clearCookie`, which the adapter's own cookie methods call. No
+  // parsing hook: nothing reads `request.cookies` (the session and refresh cookies are read from
+  // the header by their own code), and the hook parsed every request's cookies into a new object
+  // and Map.
+  await app.register(fastifyCookie, { hook: false });
   const fastify = app.getHttpAdapter().getInstance();
   // One shape for every request object (Fastify's advice for what hooks add).
   fastify.decorateRequest('session', null);
