@@ -24,6 +24,8 @@ trap 'kill -9 "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$((20000 + RANDOM % 10000))
 # callgrind_control finds the server by the user and host names valgrind saw; the app listens on HOST.
 export USER=${USER:-$(id -un)} LOGNAME=${LOGNAME:-$(id -un)} HOST=127.0.0.1
+# Node's flags as `npm run start:prod` runs the server (bench/lib/start-prod.ts, built by bench/build.js).
+read -r -a node_flags <<<"$(node --input-type=module -e "import { startProdNodeFlags } from './dist/bench/lib/start-prod.js'; console.log(startProdNodeFlags('.').join(' '))")"
 
 if [[ $kind == app ]]; then
   secret() { node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('hex'))"; }
@@ -31,11 +33,11 @@ if [[ $kind == app ]]; then
     JWT_SECRET="$(secret)" SESSION_SECRET="$(secret)" MFA_ENCRYPTION_KEY="$(secret)" \
     DATABASE_URL="sqlite:$work/auth.sqlite" PORT=$port \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/out" \
-    node --no-allocation-site-pretenuring dist/src/main.js >"$work/log" 2>&1 &
+    node "${node_flags[@]}" dist/src/main.js >"$work/log" 2>&1 &
 else
   env NODE_ENV=production BENCH_BARE_ADAPTER=fastify PORT=$port \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/out" \
-    node --no-allocation-site-pretenuring dist/bench/bare-nest.js >"$work/log" 2>&1 &
+    node "${node_flags[@]}" dist/bench/bare-nest.js >"$work/log" 2>&1 &
 fi
 server=$!
 

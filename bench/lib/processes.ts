@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from '../load.js';
 import type { FromServer, ServerStats, ToServer } from './ipc.js';
+import { startProdNodeFlags } from './start-prod.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled entry points, beside this file's folder in dist/bench. */
@@ -19,17 +20,11 @@ export const BETTER_AUTH_JS = join(here, '..', 'peers', 'better-auth.js');
 const LOAD_JS = join(here, '..', 'load.js');
 
 /**
- * Node's flags for every server of a run, as `npm run start:prod` runs the app (package.json, the
- * one place they are decided): the flags of that script's `node` command. Every server, the floors
- * and the peers included, runs on the same runtime settings, so a ratio compares code, not flags.
+ * Node's flags for every server of a run, as `npm run start:prod` runs the app. Every server, the
+ * floors and the peers included, runs on the same runtime settings, so a ratio compares code, not
+ * flags. (This file is dist/bench/lib/processes.js when it runs: the root is three folders up.)
  */
-export const SERVER_NODE_FLAGS: readonly string[] = (() => {
-  const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = (pkg.scripts['start:prod'] ?? '').split(/\s+/);
-  return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
-})();
+export const SERVER_NODE_FLAGS: readonly string[] = startProdNodeFlags(join(here, '..', '..', '..'));
 
 export interface Pinning {
   /** CPU list for the servers and for the load generator, or null when not pinned. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
+import { startProdNodeFlags } from '../../bench/lib/start-prod.js';
 import { adapterEnv, testAdapter } from '../support/adapter.js';
 
 /**
@@ -16,10 +17,7 @@ import { adapterEnv, testAdapter } from '../support/adapter.js';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-const START_PROD = (
-  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-).scripts['start:prod']!.split(/\s+/);
-const NODE_FLAGS = START_PROD.slice(START_PROD.indexOf('node') + 1).filter((word) => word.startsWith('--'));
+const NODE_FLAGS = startProdNodeFlags(ROOT);
 const SECRET_32 = 's'.repeat(32);
 const SECRET_31 = 's'.repeat(31);
 
