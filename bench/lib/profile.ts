@@ -35,6 +35,22 @@ function shortWhere(url: string, line: number): string {
   return path === '' ? '' : `${path}:${line + 1}`;
 }
 
+/** What the application-code table calls the framework's work run inside an app hook's `done()` or a middleware's `next()`. */
+const HANDED_ON = "(the framework's pipeline, run from an app hook's done() or a middleware's next())";
+
+/**
+ * The functions through which a Fastify hook or an Express middleware hands the request on:
+ * Fastify's hook runners' `next` (its hooks' `done`) and the router's `next` (Express 5).
+ */
+function isContinuation(frame: CallFrame): boolean {
+  return (
+    frame.functionName === 'next' &&
+    (frame.url.endsWith('/node_modules/fastify/lib/hooks.js') ||
+      frame.url.endsWith('/node_modules/router/index.js') ||
+      frame.url.endsWith('/node_modules/router/lib/route.js'))
+  );
+}
+
 /**
  * Self time per function and per package of a V8 `.cpuprofile`, counting only the samples taken
  * between `fromUs` and `toUs` (the load window; V8's sample clock is the monotonic clock that
@@ -52,14 +68,24 @@ export function summariseProfile(
   const frames = new Map<number, CallFrame>(profile.nodes.map((n) => [n.id, n.callFrame]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
-  // The innermost application frame above a sample: what the app was doing, libraries included.
+  // The innermost application frame above a sample: what the app was doing, libraries included,
+  // unless the walk up meets first a hook runner's or a router's `next`: then the sample is the
+  // framework's own pipeline, which an app hook or middleware only handed on by calling `done()`
+  // or `next()` (the rest of the request runs inside that call).
   const appOf = new Map<number, string>();
   const appModule = (id: number): string => {
     const known = appOf.get(id);
     if (known !== undefined) return known;
-    const src = /\/dist\/src\/(.+?)\.js$/.exec(frames.get(id)?.url ?? '');
+    const frame = frames.get(id);
+    const src = /\/dist\/src\/(.+?)\.js$/.exec(frame?.url ?? '');
     const parent = parents.get(id);
-    const found = src ? `src/${src[1]!}` : parent === undefined ? '(no app code on the stack)' : appModule(parent);
+    const found = src
+      ? `src/${src[1]!}`
+      : frame && isContinuation(frame)
+        ? HANDED_ON
+        : parent === undefined
+          ? '(no app code on the stack)'
+          : appModule(parent);
     appOf.set(id, found);
     return found;
   };
