@@ -14,12 +14,20 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { DomainError } from '../common/errors.js';
 import { ErrorResponse } from '../common/http/error-response.dto.js';
 import type { AuthPrincipal } from '../auth/principal.js';
+import type { User } from './user.entity.js';
 import { UserView } from './dto/user-view.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
+  /**
+   * The answer of `me()` for each record `current()` handed out: that record is shared, unchanged,
+   * by every request of its user for up to a second, and so is its view (no new object and date
+   * string per request). A record read anew is a new key; the old one's view goes with it.
+   */
+  private readonly views = new WeakMap<User, UserView>();
+
   constructor(
     private readonly users: UsersService,
     private readonly audit: AuditService,
@@ -34,7 +42,9 @@ export class UsersController {
   async me(@CurrentUser() principal: AuthPrincipal): Promise<UserView> {
     const user = await this.users.current(principal.userId, principal.issuedAt);
     if (!user) throw new DomainError('UNAUTHENTICATED', 'Unauthorized');
-    return UserView.of(user);
+    let view = this.views.get(user);
+    if (!view) this.views.set(user, (view = Object.freeze(UserView.of(user))));
+    return view;
   }
 
   @Get('me/activity')

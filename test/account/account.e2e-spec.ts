@@ -138,12 +138,18 @@ describe.each(STORES)('Account self-service on the %s (e2e)', (_, storeEnv) => {
   it('PATCH /users/me sets or clears the display name, and refuses anything else', async () => {
     const u = await register(t.http);
     const pair = await jwtLogin(t.http, u.email);
+    // Read first: GET /users/me answers from a record (and its view) kept up to a second; a
+    // change must show at once all the same.
+    const before = await request(t.http).get('/users/me').set(bearer(pair.accessToken)).expect(200);
+    expect(before.body).toMatchObject({ displayName: null });
     const set = await request(t.http)
       .patch('/users/me')
       .set(bearer(pair.accessToken))
       .send({ displayName: 'Alice' })
       .expect(200);
     expect(set.body).toMatchObject({ id: u.id, displayName: 'Alice' });
+    const after = await request(t.http).get('/users/me').set(bearer(pair.accessToken)).expect(200);
+    expect(after.body).toMatchObject({ displayName: 'Alice' });
     const cleared = await request(t.http)
       .patch('/users/me')
       .set(bearer(pair.accessToken))
