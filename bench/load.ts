@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { percentile } from './lib/stats.js';
 
 export interface LoadSpec {
@@ -216,15 +217,23 @@ function runWrk(spec: LoadSpec, durationSec: number): Promise<LoadResult> {
   });
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** Runs the load; `measuring` is called when the warm-up is over and the measured run starts. */
+export async function runLoad(spec: LoadSpec, measuring?: () => void): Promise<LoadResult> {
   const run = spec.tool === 'wrk' ? runWrk : spec.tool === 'paced' ? runPaced : runAutocannon;
   if (spec.warmupSec) await run(spec, spec.warmupSec);
+  measuring?.();
   return run(spec, spec.durationSec);
 }
 
-const arg = process.argv[2];
+/** The line a load process prints when its measured run starts (lib/processes.ts watches for it). */
+export const MEASURING_LINE = 'measuring';
+
+// Only as the load process itself: lib/processes.ts imports MEASURING_LINE from here.
+const arg = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href ? process.argv[2] : undefined;
 if (arg) {
-  runLoad(JSON.parse(Buffer.from(arg, 'base64').toString('utf8')) as LoadSpec).then(
+  runLoad(JSON.parse(Buffer.from(arg, 'base64').toString('utf8')) as LoadSpec, () =>
+    process.stdout.write(`${MEASURING_LINE}\n`),
+  ).then(
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
     (err: unknown) => {
       process.stderr.write(`load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadResult, LoadSpec } from '../load.js';
+import { type LoadResult, type LoadSpec, MEASURING_LINE } from '../load.js';
 import type { FromServer, ServerStats, ToServer } from './ipc.js';
 import { startProdNodeFlags } from './start-prod.js';
 
@@ -165,14 +165,21 @@ export class ServerProcess {
   }
 }
 
-/** Runs one load in a separate process pinned to the load generator's core. */
-export function runLoad(spec: LoadSpec, cpu: string | null): Promise<LoadResult> {
+/**
+ * Runs one load in a separate process pinned to the load generator's core; `measuring` is called
+ * when its warm-up (`warmupSec`) is over and the measured run starts.
+ */
+export function runLoad(spec: LoadSpec, cpu: string | null, measuring?: () => void): Promise<LoadResult> {
   const [cmd, args] = command(cpu, [LOAD_JS, Buffer.from(JSON.stringify(spec)).toString('base64')]);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      const seen = out.includes(MEASURING_LINE);
+      out += d.toString();
+      if (!seen && out.includes(`${MEASURING_LINE}\n`)) measuring?.();
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited ${code}: ${err.trim()}`));

@@ -40,6 +40,7 @@ export async function stormOnce(
     headers,
     connections: STORM_GUARDED_CONNECTIONS,
     durationSec: S.stormDuration,
+    warmupSec: S.stormWarmup,
     rate,
     timeoutSec: 30,
   };
@@ -56,14 +57,20 @@ export async function stormOnce(
     eventLoopDelayMaxMs: st.eventLoopDelayMs.max,
     failures: failures(r),
   });
-  await runLoad({ ...guarded, durationSec: 1 }, ctx.pin.load);
-  await b.proc.stats(true);
-  const quiet = phase(await runLoad(guarded, ctx.pin.load), await b.proc.stats(true));
-  const stormRun = runLoad(loginStorm(b, style, S.stormDuration + 2.5), ctx.pin.load);
+  // Each phase's load process warms up first (Settings.stormWarmup); the server's figures and the
+  // storm's window start when its measured run does.
+  const guardedPhase = async (): Promise<{ r: LoadResult; from: number }> => {
+    const state: { started?: Promise<number> } = {};
+    const r = await runLoad(guarded, ctx.pin.load, () => {
+      state.started = b.proc.stats(true).then(() => b.proc.mark());
+    });
+    if (!state.started) throw new Error('bench: a storm phase never started its measured run');
+    return { r, from: await state.started };
+  };
+  const quiet = phase((await guardedPhase()).r, await b.proc.stats(true));
+  const stormRun = runLoad(loginStorm(b, style, S.stormWarmup + S.stormDuration + 2.5), ctx.pin.load);
   await sleep(1500);
-  await b.proc.stats(true);
-  const from = await b.proc.mark();
-  const underStorm = await runLoad(guarded, ctx.pin.load);
+  const { r: underStorm, from } = await guardedPhase();
   const to = await b.proc.mark();
   const storm = phase(underStorm, await b.proc.stats(true));
   const logins = await stormRun;
