@@ -175,10 +175,13 @@ export function runLoad(spec: LoadSpec, cpu: string | null, measuring?: () => vo
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    let started = false;
     child.stdout.on('data', (d: Buffer) => {
-      const seen = out.includes(MEASURING_LINE);
       out += d.toString();
-      if (!seen && out.includes(`${MEASURING_LINE}\n`)) measuring?.();
+      if (!started && out.includes(`${MEASURING_LINE}\n`)) {
+        started = true;
+        measuring?.();
+      }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) => {
