@@ -2,10 +2,12 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 
 const MAX_DELAY_MS = 100;
+/** Shutdown waits this long for work in flight, well inside a usual 30 s stop grace period. */
+export const DRAIN_MS = 10_000;
 
 /**
  * Work done after the answer has gone (mails on request), so an answer's body and timing never
- * depend on it. A failure is logged; shutdown waits for what is in flight.
+ * depend on it. A failure is logged; shutdown waits for what is in flight, up to DRAIN_MS.
  */
 @Injectable()
 export class Background implements OnModuleDestroy {
@@ -25,6 +27,11 @@ export class Background implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.pending]);
+    if (this.pending.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, DRAIN_MS, 'late')));
+    const ended = await Promise.race([Promise.all([...this.pending]), late]);
+    clearTimeout(timer);
+    if (ended === 'late') this.logger.warn({ tasks: this.pending.size }, 'Shutdown did not wait for background work');
   }
 }

@@ -14,6 +14,13 @@ export interface Mail {
 }
 
 /**
+ * nodemailer waits 2 min to connect, 30 s for a greeting and 10 min on a silent socket; a stalled
+ * mail server would hold a stopping instance that long (shutdown waits for mails in flight). A
+ * query parameter of SMTP_URL (`?socketTimeout=60000`) overrides these.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+/**
  * Sends mail: over SMTP (nodemailer) when `SMTP_URL` is set, else as an `.eml` file (mode 0600)
  * in `data/outbox/`, so `npm start` needs no mail server. `send` never throws: a mail that cannot
  * be delivered is logged (never with its body, which holds a token) and changes no answer.
@@ -27,7 +34,7 @@ export class MailService implements OnModuleDestroy {
   constructor(@Inject(accountConfig.KEY) private readonly config: ConfigType<typeof accountConfig>) {
     this.toFile = !config.smtpUrl;
     this.transport = config.smtpUrl
-      ? nodemailer.createTransport(config.smtpUrl)
+      ? nodemailer.createTransport({ ...SMTP_TIMEOUTS, url: config.smtpUrl })
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 

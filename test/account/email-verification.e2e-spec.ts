@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
@@ -130,21 +130,65 @@ describe('Mail without SMTP_URL: the outbox folder (e2e)', () => {
 });
 
 describe('Mail that cannot be delivered (e2e)', () => {
-  it('changes no answer: forgot stays 202 and sign-up 201 with the SMTP server unreachable', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
+  /** A TCP server that is no mail server; `sockets` are the connections it holds open. */
+  async function notAMailServer(onConnection: (socket: Socket) => void) {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      onConnection(socket);
     });
-    const t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${port}` } });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    let connections = 0;
+    server.on('connection', () => connections++);
+    return {
+      url: `smtp://127.0.0.1:${port}`,
+      sockets,
+      connections: () => connections,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        }),
+    };
+  }
+
+  // Not a port that was free a moment ago: another test's server, or the client's own source
+  // port (a self-connect), may take it, and then nothing refuses.
+  it('changes no answer: forgot stays 202 and sign-up 201 when the mail server drops every connection', async () => {
+    const smtp = await notAMailServer((socket) => socket.destroy());
+    const t = await createTestApp({ env: { SMTP_URL: smtp.url } });
     try {
       const u = await register(t.http);
       await request(t.http).post('/auth/password/forgot').send({ email: u.email }).expect(202);
       await request(t.http).post('/auth/jwt/login').send({ email: u.email, password: PASSWORD }).expect(200);
+      for (let i = 0; i < 200 && smtp.connections() < 2; i++) await sleep(25);
+      expect(smtp.connections()).toBe(2);
     } finally {
       await t.close();
+      await smtp.close();
+    }
+  });
+
+  it('a mail server that accepts and never greets holds neither an answer nor the shutdown past its timeout', async () => {
+    const smtp = await notAMailServer(() => undefined);
+    // The greeting timeout from SMTP_URL's query, as an operator may set it, short for the test.
+    const t = await createTestApp({ env: { SMTP_URL: `${smtp.url}?greetingTimeout=500` } });
+    try {
+      const u = await register(t.http);
+      await request(t.http).post('/auth/password/forgot').send({ email: u.email }).expect(202);
+      // Both mails wait on the silent server, and the answers have gone.
+      for (let i = 0; i < 200 && smtp.sockets.size < 2; i++) await sleep(25);
+      expect(smtp.sockets.size).toBe(2);
+    } finally {
+      // Returns once the client gives up on the greeting (the mails fail and are logged): the
+      // client has hung up both connections (their ends reach the server a moment later).
+      await t.close();
+      for (let i = 0; i < 200 && smtp.sockets.size > 0; i++) await sleep(25);
+      expect(smtp.sockets.size).toBe(0);
+      await smtp.close();
     }
   });
 });
