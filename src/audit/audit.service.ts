@@ -7,6 +7,7 @@ import { Housekeeping } from '../database/housekeeping.js';
 import { auditConfig } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AuthEvent, type AuthEventType } from './auth-event.entity.js';
+import { insertRows } from '../database/insert.js';
 
 export interface NewAuthEvent {
   type: AuthEventType;
@@ -65,7 +66,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     // The one place every authentication event passes: the auth counters are fed here, by type.
     this.metrics.observeAuthEvent(event);
     try {
-      await this.events.insert({
+      await insertRows(this.events, {
         type: event.type,
         userId: event.userId ?? null,
         actorId: event.actorId ?? null,

@@ -16,6 +16,7 @@ import { SecretBox } from './secret-box.js';
 import { newTotpSecret, otpauthUri, TOTP_PERIOD_SECONDS, totpStep } from './totp.js';
 import { TotpCredential } from './totp-credential.entity.js';
 import { RecoveryCode } from './recovery-code.entity.js';
+import { insertRows } from '../database/insert.js';
 
 export interface TotpEnrolmentView {
   secret: string;
@@ -115,7 +116,10 @@ export class TotpService {
   private async replaceCodes(userId: string, repo: Repository<RecoveryCode>): Promise<string[]> {
     const plain = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await repo.delete({ userId });
-    await repo.insert(plain.map((c) => ({ id: randomUUID(), userId, codeHash: hashRecoveryCode(c), usedAt: null })));
+    await insertRows(
+      repo,
+      plain.map((c) => ({ id: randomUUID(), userId, codeHash: hashRecoveryCode(c), usedAt: null })),
+    );
     return plain;
   }
 

@@ -10,6 +10,7 @@ import { Housekeeping } from '../database/housekeeping.js';
 import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
 import { SessionKind, type SessionKindHandler } from './session-kind.js';
 import { SessionRecord, type SignInMethod } from './session-record.entity.js';
+import { insertRows } from '../database/insert.js';
 
 export interface OpenSession {
   userId: string;
@@ -104,23 +105,22 @@ export class SessionRegistry implements OnModuleInit, OnModuleDestroy {
   async open(input: OpenSession): Promise<SessionRecord> {
     this.handler(input.kind);
     const now = new Date();
-    const record = await this.records.save(
-      this.records.create({
-        id: randomUUID(),
-        userId: input.userId,
-        kind: input.kind,
-        // Set here, not by the column default: SQLite's default keeps whole seconds, and the
-        // absolute end of a JWT session counts from this instant.
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: input.expiresAt,
-        ip: input.ip?.slice(0, 64) ?? null,
-        userAgent: input.userAgent?.slice(0, 512) ?? null,
-        revokedAt: null,
-        storeSid: input.storeSid ?? null,
-        method: input.method ?? 'password',
-      }),
-    );
+    const record = this.records.create({
+      id: randomUUID(),
+      userId: input.userId,
+      kind: input.kind,
+      // Set here, not by the column default: SQLite's default keeps whole seconds, and the
+      // absolute end of a JWT session counts from this instant.
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: input.expiresAt,
+      ip: input.ip?.slice(0, 64) ?? null,
+      userAgent: input.userAgent?.slice(0, 512) ?? null,
+      revokedAt: null,
+      storeSid: input.storeSid ?? null,
+      method: input.method ?? 'password',
+    });
+    await insertRows(this.records, record);
     await this.audit.record({
       type: 'login.success',
       userId: input.userId,

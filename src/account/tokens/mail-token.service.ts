@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, LessThan, MoreThan, type Repository } from 'typeorm';
 import { MailToken, type MailTokenPurpose } from './mail-token.entity.js';
+import { insertRows } from '../../database/insert.js';
 
 /** 256 random bits, base64url without padding: 43 characters. */
 const TOKEN_BYTES = 32;
@@ -30,7 +31,7 @@ export class MailTokenService {
       await this.tokens.update({ userId, purpose, usedAt: IsNull() }, { usedAt: now });
     }
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
-    await this.tokens.insert({
+    await insertRows(this.tokens, {
       id: randomUUID(),
       tokenHash: hashOf(token),
       userId,

@@ -4,6 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type DataSource, IsNull, Not, type ObjectLiteral, type QueryResult, type Repository } from 'typeorm';
 import { Housekeeping } from '../../database/housekeeping.js';
 import { RefreshToken } from './refresh-token.entity.js';
+import { insertRows } from '../../database/insert.js';
 
 export interface NewRefreshToken {
   userId: string;
@@ -103,7 +104,7 @@ export class RefreshTokenService implements OnApplicationBootstrap, OnModuleDest
     if (Number.isNaN(input.expiresAt.getTime())) throw new TypeError('expiresAt is not a valid date');
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
     const id = randomUUID();
-    await this.repo.insert({
+    await insertRows(this.repo, {
       id,
       tokenHash: hashToken(token),
       familyId: input.familyId,
