@@ -4,10 +4,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
 import { Housekeeping } from '../database/housekeeping.js';
+import { insertRows } from '../database/insert.js';
 import { auditConfig } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AuthEvent, type AuthEventType } from './auth-event.entity.js';
-import { insertRows } from '../database/insert.js';
 
 export interface NewAuthEvent {
   type: AuthEventType;

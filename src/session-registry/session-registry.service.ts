@@ -7,10 +7,10 @@ import { In, IsNull, LessThan, MoreThan, Not, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditConfig, sessionConfig } from '../config/config.js';
 import { Housekeeping } from '../database/housekeeping.js';
+import { insertRows } from '../database/insert.js';
 import { TokenBlacklist } from '../token-blacklist/token-blacklist.js';
 import { SessionKind, type SessionKindHandler } from './session-kind.js';
 import { SessionRecord, type SignInMethod } from './session-record.entity.js';
-import { insertRows } from '../database/insert.js';
 
 export interface OpenSession {
   userId: string;

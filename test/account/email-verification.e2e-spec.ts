@@ -133,7 +133,9 @@ describe('Mail that cannot be delivered (e2e)', () => {
   /** A TCP server that is no mail server; `sockets` are the connections it holds open. */
   async function notAMailServer(onConnection: (socket: Socket) => void) {
     const sockets = new Set<Socket>();
+    let connections = 0;
     const server = createServer((socket) => {
+      connections++;
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
@@ -141,8 +143,6 @@ describe('Mail that cannot be delivered (e2e)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    let connections = 0;
-    server.on('connection', () => connections++);
     return {
       url: `smtp://127.0.0.1:${port}`,
       sockets,

@@ -3,8 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type DataSource, IsNull, Not, type ObjectLiteral, type QueryResult, type Repository } from 'typeorm';
 import { Housekeeping } from '../../database/housekeeping.js';
-import { RefreshToken } from './refresh-token.entity.js';
 import { insertRows } from '../../database/insert.js';
+import { RefreshToken } from './refresh-token.entity.js';
 
 export interface NewRefreshToken {
   userId: string;
