@@ -29,6 +29,11 @@ export interface Settings {
    * growth), which the p99 of the phase would otherwise measure.
    */
   stormWarmup: number;
+  /**
+   * Quiet and storm phases run in this many pairs, one after the other; the storm's row is the
+   * pair with the median p99 ratio, so one stall of a shared host does not decide the goal.
+   */
+  stormPairs: number;
   /** Attempts of each kind (unknown email, wrong password) per login route. */
   enumCount: number;
   revocationReps: number;
@@ -53,6 +58,7 @@ export const SETTINGS: Record<'quick' | 'full', Readonly<Settings>> = {
     loginDuration: 2,
     stormDuration: 2,
     stormWarmup: 2,
+    stormPairs: 1,
     enumCount: 8,
     revocationReps: 2,
     storeCount: 10_000,
@@ -71,6 +77,7 @@ export const SETTINGS: Record<'quick' | 'full', Readonly<Settings>> = {
     loginDuration: 10,
     stormDuration: 10,
     stormWarmup: 8,
+    stormPairs: 3,
     enumCount: 40,
     revocationReps: 10,
     storeCount: 10_000,

@@ -156,6 +156,11 @@ export interface StormResult {
   loginsPerSecDuringStorm: number;
   /** storm p99 / quiet p99 */
   p99Ratio: number;
+  /**
+   * Every pair of phases run, in order (the row's figures are those of the pair with the median
+   * ratio); absent in runs before 2026-12-03, which ran one pair.
+   */
+  pairs?: { quietP99Ms: number; stormP99Ms: number; p99Ratio: number }[];
 }
 
 export interface EnumerationResult {

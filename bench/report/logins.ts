@@ -34,7 +34,7 @@ export function logins(r: BenchResults): string[] {
     '',
     '### Guarded requests during a login storm',
     '',
-    'Guarded `GET /users/me` at a fixed rate, alone and while 50 logins run at once on the same server. The event-loop delay is measured inside the server (`monitorEventLoopDelay`): a hash on the event loop would show there first.',
+    'Guarded `GET /users/me` at a fixed rate, alone and while 50 logins run at once on the same server. The event-loop delay is measured inside the server (`monitorEventLoopDelay`): a hash on the event loop would show there first. The quiet and storm phases run in pairs, one pair after the other; each row gives the pair with the median p99 ratio (the goal reads it), and the last column every pair in the order they ran.',
     '',
     table(
       [
@@ -46,6 +46,7 @@ export function logins(r: BenchResults): string[] {
         'event-loop delay p99 quiet → storm ms',
         'event loop busy quiet → storm',
         'logins/s during storm',
+        'every pair: p99 quiet → storm ms (ratio)',
       ],
       r.storm.map((x) => [
         x.style === 'jwt' ? 'Bearer HS256' : 'session cookie',
@@ -56,6 +57,7 @@ export function logins(r: BenchResults): string[] {
         `${x.quiet.eventLoopDelayP99Ms} → ${x.storm.eventLoopDelayP99Ms}`,
         `${Math.round((x.quiet.eventLoopUtilization ?? 0) * 100)}% → ${Math.round((x.storm.eventLoopUtilization ?? 0) * 100)}%`,
         x.loginsPerSecDuringStorm,
+        (x.pairs ?? []).map((p) => `${p.quietP99Ms} → ${p.stormP99Ms} (×${p.p99Ratio})`).join('; ') || '–',
       ]),
     ),
     '',

@@ -91,6 +91,15 @@ export async function stormOnce(
   };
 }
 
+/** The pair with the median p99 ratio (the lower middle of an even count), with every pair listed. */
+export function medianPair(rows: StormResult[]): StormResult {
+  const byRatio = [...rows].sort((a, b) => a.p99Ratio - b.p99Ratio);
+  const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  if (!median) throw new Error('bench: a storm ran no pair of phases');
+  const pairs = rows.map((r) => ({ quietP99Ms: r.quiet.p99Ms, stormP99Ms: r.storm.p99Ms, p99Ratio: r.p99Ratio }));
+  return { ...median, pairs };
+}
+
 export const stormCaseId = (style: Style): string => (style === 'jwt' ? 'jwt-hs256-embedded' : 'session-embedded');
 
 /** The storm's guarded rate: a share of the case's req/s in the guard section (1000 when not measured). */
@@ -105,12 +114,16 @@ async function run(ctx: RunContext, guard: GuardCase[]): Promise<StormResult[]> 
   if (!b) return out;
   await ensurePool(b, ctx.settings.pool);
   for (const style of ['jwt', 'session'] as const) {
-    const { row } = await stormOnce(ctx, b, style, stormCaseId(style), stormRate(ctx, guard, style));
-    const { quiet, storm } = row;
-    ctx.log(
-      `  storm ${style}: ${row.rate} req/s guarded; p99 quiet ${quiet.p99Ms} ms, during ${LOGIN_CONNECTIONS} logins ${storm.p99Ms} ms (×${row.p99Ratio}); event-loop delay p99 ${quiet.eventLoopDelayP99Ms} → ${storm.eventLoopDelayP99Ms} ms; ${row.loginsPerSecDuringStorm} logins/s`,
-    );
-    out.push(row);
+    const rows: StormResult[] = [];
+    for (let i = 0; i < ctx.settings.stormPairs; i++) {
+      const { row } = await stormOnce(ctx, b, style, stormCaseId(style), stormRate(ctx, guard, style));
+      const { quiet, storm } = row;
+      ctx.log(
+        `  storm ${style} (${i + 1}/${ctx.settings.stormPairs}): ${row.rate} req/s guarded; p99 quiet ${quiet.p99Ms} ms, during ${LOGIN_CONNECTIONS} logins ${storm.p99Ms} ms (×${row.p99Ratio}); event-loop delay p99 ${quiet.eventLoopDelayP99Ms} → ${storm.eventLoopDelayP99Ms} ms; ${row.loginsPerSecDuringStorm} logins/s`,
+      );
+      rows.push(row);
+    }
+    out.push(medianPair(rows));
   }
   return out;
 }
