@@ -29,7 +29,7 @@ describe('the embedded database as the app opens it', () => {
 
   it('loses no commit when the process dies right after it, at that setting', async () => {
     await ds.query('CREATE TABLE "probe" ("k" TEXT PRIMARY KEY)');
-    const [{ synchronous }] = (await ds.query('PRAGMA synchronous')) as [{ synchronous: number }];
+    const [{ synchronous }] = await ds.query<[{ synchronous: number }]>('PRAGMA synchronous');
     // Another process commits on the same file with the app's setting and is killed at once
     // (SIGKILL: no close, no checkpoint); what it committed must be there.
     const child = spawnSync(
