@@ -115,8 +115,9 @@ async function run(ctx: RunContext, guard: GuardCase[]): Promise<StormResult[]> 
   await ensurePool(b, ctx.settings.pool);
   for (const style of ['jwt', 'session'] as const) {
     const rows: StormResult[] = [];
+    const [caseId, rate] = [stormCaseId(style), stormRate(ctx, guard, style)];
     for (let i = 0; i < ctx.settings.stormPairs; i++) {
-      const { row } = await stormOnce(ctx, b, style, stormCaseId(style), stormRate(ctx, guard, style));
+      const { row } = await stormOnce(ctx, b, style, caseId, rate);
       const { quiet, storm } = row;
       ctx.log(
         `  storm ${style} (${i + 1}/${ctx.settings.stormPairs}): ${row.rate} req/s guarded; p99 quiet ${quiet.p99Ms} ms, during ${LOGIN_CONNECTIONS} logins ${storm.p99Ms} ms (×${row.p99Ratio}); event-loop delay p99 ${quiet.eventLoopDelayP99Ms} → ${storm.eventLoopDelayP99Ms} ms; ${row.loginsPerSecDuringStorm} logins/s`,
