@@ -85,3 +85,29 @@ export function packageVersion(root: string, name: string): string {
     return 'not installed';
   }
 }
+
+/**
+ * Redis's own CPU time (user + system, µs, from `INFO cpu`), read around a measured run of a Redis
+ * case: Redis runs on the same cores as the server and the load generator, and what it takes of
+ * them is not in the server's CPU per request. Null when there is no Redis at `url`.
+ */
+export async function redisCpu(url: string): Promise<{ micros(): Promise<number>; close(): void } | null> {
+  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    if (client.isOpen) client.destroy();
+    return null;
+  }
+  return {
+    async micros() {
+      const info = await client.info('cpu');
+      const seconds = (field: string): number => Number(new RegExp(`^${field}:(\\S+)`, 'm').exec(info)?.[1] ?? NaN);
+      return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+    },
+    close() {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}

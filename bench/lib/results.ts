@@ -54,6 +54,8 @@ export interface GuardCase {
   cpuUsPerRequest: number;
   /** baseline CPU per request / this case's: what the req/s ratio would be with the core to itself. */
   cpuRatio: number;
+  /** A case on Redis: Redis's own CPU time per request, µs (`INFO cpu`), median over the rounds. */
+  redisCpuUsPerRequest?: number;
   /** Non-2xx responses, socket errors and timeouts over all rounds: any makes the case invalid. */
   failures: number;
   /** The answer to one request before the load: its header block and its body, bytes. */

@@ -221,6 +221,12 @@ export function guardOverhead(r: BenchResults): string[] {
     "The goals are judged on the req/s ratio. The server's own CPU time per request (all its threads, read from the process) is a cross-check that a neighbour on the machine disturbs less: when one takes part of the core, req/s drops but CPU per request mostly does not. Both move while V8 is still optimising a server's code, which is why each case is loaded before its first measured round. p99 under a saturating load is queueing plus the machine's own stalls: compare it between cases of one run only.",
     '',
   );
+  const onRedis = r.guard.filter((c) => c.redisCpuUsPerRequest !== undefined);
+  if (onRedis.length > 0)
+    s.push(
+      `Redis's own CPU time per request (\`INFO cpu\` read around each measured run, median over the rounds), which the server's CPU above leaves out: ${onRedis.map((c) => `${c.label} ${num(c.redisCpuUsPerRequest!, 1)} µs`).join(', ')}. Redis is not pinned: it takes this from the same ${r.machine.cores} cores as the server and the load generator, where a deployment would run it on a host of its own.`,
+      '',
+    );
   const invalid = r.guard.filter((c) => c.failures > 0);
   if (invalid.length > 0)
     s.push(

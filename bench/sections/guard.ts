@@ -10,6 +10,7 @@
 import type { HttpAdapterKind } from '../../src/config/env.js';
 import type { LoadResult } from '../load.js';
 import { ALTERNATIVE_CASES, alternativeVersions } from '../lib/alternatives.js';
+import { redisCpu as openRedisCpu } from '../lib/machine.js';
 import type { RunContext } from '../lib/context.js';
 import { bearer, cookie, expectStatus, headerBytes, type Reply, send } from '../lib/http.js';
 import { failures, loadSpec } from '../lib/loads.js';
@@ -58,7 +59,8 @@ const BASES = new Set(['raw', 'bare', 'baseline']);
 /** Our guarded cases each alternative is set against, on every adapter measured. */
 const COMPARED = ['jwt-hs256-embedded', 'session-embedded'];
 
-type Run = LoadResult & { cpu: number };
+/** `redisCpu`: Redis's own CPU per request, µs, for a case on Redis. */
+type Run = LoadResult & { cpu: number; redisCpu?: number };
 
 /** Every case the run could measure, on the servers they need (started or not). */
 function allGuardCases(ctx: RunContext): GuardCaseDef[] {
@@ -241,17 +243,21 @@ async function run(ctx: RunContext): Promise<GuardResults> {
   type Measured = { r: Run; ratio: number; toRaw: number | null; toBare: number | null; toPublic: number | null };
   const rounds = new Map<string, Measured[]>(cases.map((c) => [caseKey(c), []]));
   const baselinesByRound: Map<Platform, Run>[] = [];
+  const redisCpu = cases.some((c) => c.store === 'redis') ? await openRedisCpu(ctx.redisUrl) : null;
   const measure = async (c: GuardCaseDef): Promise<Run> => {
     const b = ctx.servers.get(c.server)!;
     const spec = loadSpec(ctx, b, c.path, c.headers(b), { warmupSec: 0 });
     await runLoad({ ...spec, durationSec: S.warmup }, ctx.pin.load);
     await b.proc.stats(true);
+    const onRedis = c.store === 'redis' ? redisCpu : null;
+    const redisBefore = await onRedis?.micros();
     const r = await runLoad(spec, ctx.pin.load);
     const cpu = (await b.proc.stats(true)).cpuUs / Math.max(1, r.requests);
+    const redis = onRedis ? ((await onRedis.micros()) - redisBefore!) / Math.max(1, r.requests) : undefined;
     ctx.log(
-      `  ${caseKey(c).padEnd(28)} ${String(Math.round(r.rps)).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  CPU ${Math.round(cpu)} µs/req${failures(r) ? `  FAILURES ${failures(r)}` : ''}`,
+      `  ${caseKey(c).padEnd(28)} ${String(Math.round(r.rps)).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  CPU ${Math.round(cpu)} µs/req${redis === undefined ? '' : ` (Redis ${Math.round(redis)})`}${failures(r) ? `  FAILURES ${failures(r)}` : ''}`,
     );
-    return { ...r, cpu };
+    return { ...r, cpu, ...(redis === undefined ? {} : { redisCpu: redis }) };
   };
   // Each server's code is optimised by V8 as it runs: a first load brings every case to the same
   // steady state before anything is counted.
@@ -301,6 +307,7 @@ async function run(ctx: RunContext): Promise<GuardResults> {
     }
     baselinesByRound.push(baseline);
   }
+  redisCpu?.close();
   const medianOf = (k: string, f: (x: Measured) => number): number => median(rounds.get(k)!.map(f));
   /** The median of a ratio measured in every round, else null. */
   const medianRatio = (k: string, f: (x: Measured) => number | null): number | null => {
@@ -356,6 +363,14 @@ async function run(ctx: RunContext): Promise<GuardResults> {
         guardUs: round((1 / rps - 1 / baseRps) * 1e6, 1),
         cpuUsPerRequest: round(cpu, 1),
         cpuRatio: round(baseCpu / cpu, 3),
+        ...(rs.every((x) => x.r.redisCpu !== undefined) && rs.length > 0
+          ? {
+              redisCpuUsPerRequest: round(
+                medianOf(caseKey(c), (x) => x.r.redisCpu!),
+                1,
+              ),
+            }
+          : {}),
         ...sizes.get(caseKey(c))!,
         rounds: perRound,
         failures: rs.reduce((n, x) => n + failures(x.r), 0),

@@ -7,7 +7,6 @@
  * Self-contained: it starts, prepares and stops its own servers. `run.ts` calls
  * `measureMetricsCost()` (section `metrics`) and `report.ts` prints `metricsCostMarkdown()`.
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { HttpAdapterKind } from '../../src/config/env.js';
 import type { LoadResult, LoadSpec } from '../load.js';
@@ -15,6 +14,7 @@ import { bearer, cookie, expectStatus, loginJwt, loginSession, register, send } 
 import { runLoad, ServerProcess } from '../lib/processes.js';
 import { median, round } from '../lib/stats.js';
 import { failures } from '../lib/loads.js';
+import { freePort } from '../lib/free-port.js';
 
 export interface MetricsCostContext {
   adapters: HttpAdapterKind[];
@@ -51,17 +51,6 @@ export interface MetricsCost {
 }
 
 const STYLES = ['jwt', 'session'] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Target {
   proc: ServerProcess;

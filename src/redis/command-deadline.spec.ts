@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createClient, type RedisClusterType } from 'redis';
+import { freePort } from '../../bench/lib/free-port.js';
 import { parseRedisUrl } from '../config/config.js';
 import { RedisDeadlineError, withCommandDeadline } from './command-deadline.js';
 import { deleteKeys } from './keyspace.js';
@@ -11,16 +11,6 @@ import { createRedis, type Redis } from './redis.module.js';
  * On a redis-server of this test's own, which it pauses (SIGSTOP): the shared Redis of the
  * machine is never touched. A paused Redis keeps its connections open and answers nothing.
  */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-
 describe('withCommandDeadline', () => {
   let server: ChildProcess;
   let client: ReturnType<typeof createClient>;

@@ -1,11 +1,11 @@
 import jsqr from 'jsqr';
-import { createServer } from 'node:net';
 import { generate } from 'otplib';
 import { PNG } from 'pngjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { TOTP_PERIOD_SECONDS } from '../../src/mfa/totp.js';
+import { freePort } from '../../bench/lib/free-port.js';
 import { PASSWORD } from '../support/http.js';
 import { expectStatus, launchChromium, openDocs, tryItOut } from '../support/swagger-page.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -30,17 +30,6 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 /** A free port, so APP_URL (the WebAuthn origin) can be known before the app starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   const port = await freePort();
   // localhost: a secure context over plain HTTP, and a valid RP id (an IP address is not one).

@@ -10,6 +10,7 @@ import { parseRedisUrl } from '../../src/config/config.js';
 import { deleteKeys } from '../../src/redis/keyspace.js';
 import { createRedis } from '../../src/redis/redis.module.js';
 import { adapterEnv } from '../support/adapter.js';
+import { freePort } from '../../bench/lib/free-port.js';
 import { REDIS_URL, sleep } from '../support/http.js';
 import { createSchema, dropSchema, schemaUrl } from '../support/postgres.js';
 
@@ -27,17 +28,6 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 export const ADMIN_EMAIL = 'cluster-admin@example.com';
 export const ADMIN_PASSWORD = 'cluster admin password';
 const SECRET = (name: string): string => `${name}-${randomUUID()}-${randomUUID()}`;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export { sleep };
 

@@ -2,13 +2,13 @@ import { jest } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { startProdNodeFlags } from '../../bench/lib/start-prod.js';
 import { adapterEnv, testAdapter } from '../support/adapter.js';
+import { freePort } from '../../bench/lib/free-port.js';
 
 /**
  * The built server as an operator runs it: `node dist/src/main.js` with the Node flags of `npm run
@@ -66,17 +66,6 @@ const json = (body: unknown): { headers: Record<string, string>; body: string } 
   headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify(body),
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 interface Server {
   port: number;
