@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +23,24 @@ describe('the embedded database as the app opens it', () => {
 
   it('writes ahead (WAL) and syncs at checkpoints, not at every commit (synchronous = NORMAL)', async () => {
     expect(await ds.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-    // 0 OFF, 1 NORMAL, 2 FULL (SQLite's default, an fsync per commit), 3 EXTRA.
+    // 0 OFF, 1 NORMAL, 2 FULL (an fsync per commit), 3 EXTRA.
     expect(await ds.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]);
     expect(await ds.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+  });
+
+  it('sets NORMAL itself, whatever the SQLite build defaults to', () => {
+    // better-sqlite3's own build already defaults WAL connections to NORMAL; SQLite's does not
+    // (FULL). The option must not depend on which binary opened the file.
+    const options = dataSourceOptions({ kind: 'sqlite', url: 'sqlite::memory:', sqlitePath: ':memory:' });
+    const prepare = (options as { prepareDatabase?: (db: Database.Database) => void }).prepareDatabase;
+    const db = new Database(':memory:');
+    try {
+      db.pragma('synchronous = FULL');
+      prepare!(db);
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
   });
 
   it('loses no commit when the process dies right after it, at that setting', async () => {

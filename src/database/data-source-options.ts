@@ -38,10 +38,10 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     // WAL lets readers proceed while a write commits; the busy timeout rides out short write locks.
     enableWAL: db.sqlitePath !== ':memory:',
     timeout: 5000,
-    // SQLite's default (FULL) fsyncs the WAL at every commit, on the event loop: each write of a
-    // login waits for the disk. NORMAL, SQLite's advice for WAL, syncs at checkpoints only: no
-    // corruption and nothing lost when the process dies; a power loss or an OS crash may forget
-    // the last commits (README, "Decisions").
+    // NORMAL, SQLite's advice for WAL, syncs at checkpoints only: no corruption and nothing lost
+    // when the process dies; a power loss or an OS crash may forget the last commits (README,
+    // "Decisions"). better-sqlite3's build defaults WAL connections to it already; SQLite's own
+    // default, FULL, would fsync at every commit on the event loop. Said here, not left to the build.
     prepareDatabase: (connection: { pragma(source: string): unknown }) => {
       connection.pragma('synchronous = NORMAL');
     },
