@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { databaseConfig } from '../config/config.js';
 import { dataSourceOptions, openDataSource } from './data-source-options.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 @Module({
   imports: [
@@ -19,5 +20,6 @@ import { dataSourceOptions, openDataSource } from './data-source-options.js';
       dataSourceFactory: (options) => openDataSource(options!),
     }),
   ],
+  providers: [WalCheckpointer],
 })
 export class DatabaseModule {}
