@@ -562,6 +562,9 @@ export async function ownRedisCluster(nodeTimeoutMs = 1000): Promise<OwnRedisClu
               ? /^slave0:.*state=online/m.test(replication) && !/^slave\d+:.*state=(?!online)/m.test(replication)
               : /^master_link_status:up/m.test(replication) && /^master_sync_in_progress:0/m.test(replication);
             if (!linked) return false;
+            // A replica linked a moment ago may still be slow to acknowledge (seen once, at the
+            // end of a full run: a logout's WAIT got 0 of 1 in 500 ms); the app's writes need it.
+            if (/^role:master/m.test(replication) && (await cli(p, 'WAIT', '1', '500')) !== '1') return false;
           }
           return true;
         },
