@@ -8,12 +8,24 @@ import { type Pinning, SERVER_NODE_FLAGS, wrkVersion } from './processes.js';
 import type { BenchResults } from './results.js';
 import { round } from './stats.js';
 
-/** Redis's version, or null when there is no Redis at `url`. */
-export async function redisVersion(url: string): Promise<string | null> {
+/** A client connected to the Redis at `url` (no reconnection), or null when there is none. */
+async function connectRedis(url: string) {
   const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
   client.on('error', () => {});
   try {
     await client.connect();
+    return client;
+  } catch {
+    if (client.isOpen) client.destroy();
+    return null;
+  }
+}
+
+/** Redis's version, or null when there is no Redis at `url`. */
+export async function redisVersion(url: string): Promise<string | null> {
+  const client = await connectRedis(url);
+  if (!client) return null;
+  try {
     const info = await client.info('server');
     return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
   } catch {
@@ -92,14 +104,8 @@ export function packageVersion(root: string, name: string): string {
  * them is not in the server's CPU per request. Null when there is no Redis at `url`.
  */
 export async function redisCpu(url: string): Promise<{ micros(): Promise<number>; close(): void } | null> {
-  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch {
-    if (client.isOpen) client.destroy();
-    return null;
-  }
+  const client = await connectRedis(url);
+  if (!client) return null;
   return {
     async micros() {
       const info = await client.info('cpu');

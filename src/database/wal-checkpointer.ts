@@ -85,6 +85,8 @@ export class WalCheckpointer implements OnModuleInit, OnModuleDestroy {
         resolve(false);
       });
     });
+    // The listeners that follow take over: a later error is not a failure to start.
+    worker.removeAllListeners('message').removeAllListeners('error');
     if (!ready) {
       await worker.terminate();
       return;

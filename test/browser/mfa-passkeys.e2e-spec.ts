@@ -29,8 +29,8 @@ let origin: string;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
-/** A free port, so APP_URL (the WebAuthn origin) can be known before the app starts. */
 beforeAll(async () => {
+  // A free port, so APP_URL (the WebAuthn origin) can be known before the app starts.
   const port = await freePort();
   // localhost: a secure context over plain HTTP, and a valid RP id (an IP address is not one).
   origin = `http://localhost:${port}`;
