@@ -41,7 +41,12 @@ async function bootstrap(): Promise<void> {
 
   await app.listen(http.port, http.host);
   // The pool exists by now: PasswordService hashed at module init.
-  app.get(Logger).log(`libuv threadpool (argon2): ${lowerThreadpoolPriority()} threads at nice ${THREADPOOL_NICE}`);
+  const pool = lowerThreadpoolPriority();
+  app
+    .get(Logger)
+    .log(
+      `libuv threadpool (argon2): ${pool.threads} threads at nice ${THREADPOOL_NICE}, ${pool.idle} of them under SCHED_IDLE`,
+    );
   app
     .get(Logger)
     .log(

@@ -142,6 +142,34 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** libuv names its threads (`libuv-worker`) since 1.50, Node 22 and later; Node 20's are unnamed. */
+const LIBUV_NAMES_THREADS = ((): boolean => {
+  const [major, minor] = process.versions.uv.split('.').map(Number) as [number, number];
+  return major > 1 || minor >= 50;
+})();
+const SCHED_IDLE = 5;
+
+/** The server's libuv threadpool threads, and a thread's nice value and scheduling policy. */
+function threadpool(server: Server): {
+  workers: string[];
+  nice(tid: string): number;
+  policy(tid: string): number;
+} {
+  // The pool exists since start-up, where a hash is made (PasswordService).
+  const tasks = `/proc/${server.child.pid}/task`;
+  // Fields of /proc/<pid>/task/<tid>/stat, counted after the command name's ')': the nice value
+  // (field 19) and the scheduling policy (field 41; SCHED_OTHER 0, SCHED_IDLE 5).
+  const stat = (tid: string): string[] => {
+    const text = readFileSync(`${tasks}/${tid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  };
+  return {
+    workers: readdirSync(tasks).filter((tid) => readFileSync(`${tasks}/${tid}/comm`, 'utf8').trim() === 'libuv-worker'),
+    nice: (tid) => Number(stat(tid)[16]),
+    policy: (tid) => Number(stat(tid)[38]),
+  };
+}
+
 describe('The built server with no configuration', () => {
   let server: Server;
   beforeAll(async () => {
@@ -158,24 +186,20 @@ describe('The built server with no configuration', () => {
     );
   });
 
-  it('runs its threadpool, where argon2 hashes, at the lowest CPU priority (Linux, threads named by libuv)', () => {
-    // The pool exists since start-up, where a hash is made (PasswordService).
-    const tasks = `/proc/${server.child.pid}/task`;
-    const workers = readdirSync(tasks).filter(
-      (tid) => readFileSync(`${tasks}/${tid}/comm`, 'utf8').trim() === 'libuv-worker',
+  it('runs its threadpool, where argon2 hashes, at the lowest CPU priority and under SCHED_IDLE (Linux, threads named by libuv)', () => {
+    const pool = threadpool(server);
+    // chrt is on the default PATH (util-linux, essential on Debian), so every thread also gets SCHED_IDLE.
+    expect(server.stdout()).toContain(
+      `libuv threadpool (argon2): ${pool.workers.length} threads at nice 19, ${pool.workers.length} of them under SCHED_IDLE`,
     );
-    // The nice value: field 19 of /proc/<pid>/task/<tid>/stat, counted after the command name's ')'.
-    const nice = (tid: string): number => {
-      const stat = readFileSync(`${tasks}/${tid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    };
-    expect(server.stdout()).toContain(`libuv threadpool (argon2): ${workers.length} threads at nice 19`);
-    // libuv names its threads since 1.50 (Node 22 and later); Node 20's are unnamed and left alone.
-    const [major, minor] = process.versions.uv.split('.').map(Number) as [number, number];
-    expect(workers.length > 0).toBe(major > 1 || minor >= 50);
-    for (const tid of workers) expect(nice(tid)).toBe(19);
-    // The event loop keeps the normal priority.
-    expect(nice(String(server.child.pid))).toBe(0);
+    expect(pool.workers.length > 0).toBe(LIBUV_NAMES_THREADS);
+    for (const tid of pool.workers) {
+      expect(pool.nice(tid)).toBe(19);
+      expect(pool.policy(tid)).toBe(SCHED_IDLE);
+    }
+    // The event loop keeps the normal priority and policy.
+    expect(pool.nice(String(server.child.pid))).toBe(0);
+    expect(pool.policy(String(server.child.pid))).toBe(0);
   });
 
   it('serves /health', async () => {
@@ -287,6 +311,29 @@ describe('The built server with no configuration', () => {
     expect(reuse[0]!.req?.id).toBe(replayId);
     expect(output).not.toContain(refreshToken);
     expect(server.stderr()).toBe('');
+  });
+});
+
+describe('The built server where chrt cannot be found', () => {
+  it('keeps its threadpool at nice 19 under the normal policy, and says so', async () => {
+    // An empty PATH folder: the server finds no chrt (and needs no other program).
+    const emptyBin = mkdtempSync(join(tmpdir(), 'auth-no-chrt-'));
+    dataDirs.push(emptyBin);
+    const server = await spawnServer({ PATH: emptyBin });
+    try {
+      await ready(server);
+      const pool = threadpool(server);
+      expect(server.stdout()).toContain(
+        `libuv threadpool (argon2): ${pool.workers.length} threads at nice 19, 0 of them under SCHED_IDLE`,
+      );
+      expect(pool.workers.length > 0).toBe(LIBUV_NAMES_THREADS);
+      for (const tid of pool.workers) {
+        expect(pool.nice(tid)).toBe(19);
+        expect(pool.policy(tid)).toBe(0);
+      }
+    } finally {
+      await stop(server);
+    }
   });
 });
 
