@@ -165,12 +165,28 @@ export class ServerProcess {
   }
 }
 
+/** Whether `chrt` can start a process under SCHED_IDLE here (util-linux, as taskset; Linux only). */
+let chrtWorks: boolean | undefined;
+const hasChrt = (): boolean =>
+  (chrtWorks ??= spawnSync('chrt', ['--idle', '0', 'true'], { stdio: 'ignore' }).status === 0);
+
 /**
  * Runs one load in a separate process pinned to the load generator's core; `measuring` is called
  * when its warm-up (`warmupSec`) is over and the measured run starts.
+ *
+ * `background`: a load that only keeps the server busy while another load measures it (the storm's
+ * logins) runs under SCHED_IDLE where `chrt` can set it, so on the shared load core it takes only
+ * the cycles the measuring process leaves and never delays its reading of a response.
  */
-export function runLoad(spec: LoadSpec, cpu: string | null, measuring?: () => void): Promise<LoadResult> {
-  const [cmd, args] = command(cpu, [LOAD_JS, Buffer.from(JSON.stringify(spec)).toString('base64')]);
+export function runLoad(
+  spec: LoadSpec,
+  cpu: string | null,
+  measuring?: () => void,
+  { background = false }: { background?: boolean } = {},
+): Promise<LoadResult> {
+  // --expose-gc: the load process collects its warm-up's garbage before it measures (load.ts).
+  const [node, nodeArgs] = command(cpu, ['--expose-gc', LOAD_JS, Buffer.from(JSON.stringify(spec)).toString('base64')]);
+  const [cmd, args] = background && hasChrt() ? ['chrt', ['--idle', '0', node, ...nodeArgs]] : [node, nodeArgs];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

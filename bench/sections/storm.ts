@@ -68,7 +68,9 @@ export async function stormOnce(
     return { r, from: await state.started };
   };
   const quiet = phase((await guardedPhase()).r, await b.proc.stats(true));
-  const stormRun = runLoad(loginStorm(b, style, S.stormWarmup + S.stormDuration + 2.5), ctx.pin.load);
+  const stormRun = runLoad(loginStorm(b, style, S.stormWarmup + S.stormDuration + 2.5), ctx.pin.load, undefined, {
+    background: true,
+  });
   await sleep(1500);
   const { r: underStorm, from } = await guardedPhase();
   const to = await b.proc.mark();
