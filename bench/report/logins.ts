@@ -8,7 +8,7 @@ import { num, table } from './format.js';
  */
 const STORM_NOTE = [
   "How to read it: the hash never runs on the event loop (argon2 runs on libuv's threadpool), and PasswordService lets at most the available cores minus one (here, pinned to one core: one) hash at a time, so logins past that queue instead of taking the core from the event loop.",
-  'Before that cap, four argon2 threads shared the pinned core with the main thread, the scheduler giving each an equal share: guarded p99 rose ×90 (Bearer) and ×436 (cookie) during a storm. With it, the main thread shares the core with one hashing thread, and the rise is the few milliseconds a guarded request waits for its time slice plus the rest of each login on the main thread (the credential check, the registry, the audit trail and the store writes, mostly TypeORM statements).',
+  'Before that cap, four argon2 threads shared the pinned core with the main thread, the scheduler giving each an equal share: guarded p99 rose ×90 (Bearer) and ×436 (cookie) during a storm. With it, the main thread shares the core with one hashing thread, which runs under SCHED_IDLE (since 2026-12-03; at nice 19 before, when a running hash kept the core for the rest of its time slice whenever the event loop woke), and the rise is the rest of each login on the main thread (the credential check, the registry, the audit trail and the store writes, mostly TypeORM statements).',
   'The remaining ratio is sensitive to the quiet p99 it divides by (a few milliseconds, noisy on a shared machine): read the absolute storm p99 beside it. It comes down further when a login costs the main thread less; with more cores than hashing threads it does not arise.',
 ].join(' ');
 
