@@ -151,6 +151,11 @@ export const HOT_PATH_CHANGES = [
         '`src/database/wal-checkpointer.ts`',
         'by hand, Node 20, the built server pinned to one core, 20 s of 50 concurrent JWT logins each, fsyncs counted with `strace -f -T`: main thread 48 fsyncs, median 1.7 ms, longest 18 ms, 0.20 s in all (673 logins) → 22, longest 0.55 ms, 9.5 ms in all (602 logins; the worker made 64)',
       ],
+      [
+        "libuv's threadpool threads, where argon2 hashes, run under SCHED_IDLE (util-linux's `chrt`, at start-up) on top of nice 19: a running nice-19 hash kept the core for the rest of its time slice whenever the event loop woke; a SCHED_IDLE thread is preempted at once. Without `chrt` they keep nice 19 (2026-12-03)",
+        '`src/common/threadpool-priority.ts`, `src/main.ts`',
+        'by hand, Node 26, the built server pinned to one core, a Bearer load paced at 2,000 req/s and 50 concurrent logins from the other core, the two builds alternating, two runs each, from each thread\'s `/proc/<pid>/task/<tid>/schedstat`: the event loop\'s run-queue wait per 10 s of storm 885 and 931 ms → 324 and 292 ms (quiet 299 and 312 → 277 and 282), event-loop gaps over 3 ms (a 1 ms timer in the server) 245 and 266 → 110 and 100, logins per second alike (30–31). Storm p99 in the bench, four partial runs alternating: README, "Performance"; the pairs past 15 ms, most likely those a mark-compact of V8 fell in, came in both builds',
+      ],
     ],
   ),
   '',
