@@ -136,10 +136,10 @@ async function runPaced(spec: LoadSpec, durationSec: number): Promise<LoadResult
   let errors = 0;
   let timeouts = 0;
   let pending = 0;
-  let allSent = false;
+  // Set once every request is sent; until then a moment with none pending is not the end.
   let drained: () => void = () => undefined;
   const settled = (): void => {
-    if (--pending === 0 && allSent) drained();
+    if (--pending === 0) drained();
   };
   const one = (due: number): void => {
     pending++;
@@ -173,7 +173,7 @@ async function runPaced(spec: LoadSpec, durationSec: number): Promise<LoadResult
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     one(due);
   }
-  if (pending > 0) await new Promise<void>((resolve) => ((drained = resolve), (allSent = true)));
+  if (pending > 0) await new Promise<void>((resolve) => (drained = resolve));
   agent.destroy();
   const measured = Array.from(latencies.subarray(0, answered));
   return summarise('paced', measured, (performance.now() - started) / 1000, status, errors, timeouts);
